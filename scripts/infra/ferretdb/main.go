@@ -1,0 +1,36 @@
+// Command ferretdb runs FerretDB v1 (MongoDB wire protocol) on its PostgreSQL handler.
+//
+// FerretDB's own command panics when built with `go install` (its version file is not part of
+// the module), so the local stack embeds it through its library package instead.
+package main
+
+import (
+	"context"
+	"flag"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
+	postgres := flag.String("postgresql-url", "postgres://postgres@127.0.0.1:5432/ferretdb", "PostgreSQL URL")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	db, err := ferretdb.New(&ferretdb.Config{
+		Listener:      ferretdb.ListenerConfig{TCP: *listen},
+		Handler:       "postgresql",
+		PostgreSQLURL: *postgres,
+	})
+	if err != nil {
+		log.Fatalf("ferretdb: %v", err)
+	}
+	log.Printf("ferretdb listening on %s", *listen)
+	db.Run(ctx)
+}

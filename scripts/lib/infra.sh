@@ -1,0 +1,215 @@
+# Local infrastructure: PostgreSQL 15 + FerretDB v1 (MongoDB wire), Apache Kafka 4.1 (KRaft),
+# Redis. Installed into the cache on first use and started per profile:
+#   dev   the platform that scripts/start runs (data kept between runs)
+#   test  the stack scripts/test runs (fresh data every run, stopped afterwards)
+# Source after common.sh.
+# shellcheck shell=bash
+
+INFRA_PROFILE="${INFRA_PROFILE:-dev}"
+KAFKA_VERSION="4.1.1"
+FERRETDB_VERSION="v1.24.2"
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+
+case "$INFRA_PROFILE" in
+  dev)  PG_PORT=54320; FERRETDB_PORT=27017; KAFKA_PORT=9092; KAFKA_CONTROLLER_PORT=9093; REDIS_PORT=6379 ;;
+  test) PG_PORT=54330; FERRETDB_PORT=27027; KAFKA_PORT=9192; KAFKA_CONTROLLER_PORT=9193; REDIS_PORT=6389 ;;
+  *) die "unknown INFRA_PROFILE '$INFRA_PROFILE' (dev or test)" ;;
+esac
+
+STATE="$CACHE/state/$INFRA_PROFILE"
+LOGS="$STATE/logs"
+PIDS="$STATE/pids"
+# PostgreSQL refuses to run as root, and the postgres user cannot enter root's home: when run as
+# root its data folder lives where that user can reach it.
+if [[ "$(id -u)" == 0 ]]; then PG_DATA="/var/tmp/employment-platform/$INFRA_PROFILE/postgres"; else PG_DATA="$STATE/postgres"; fi
+
+export MONGODB_URL="mongodb://127.0.0.1:$FERRETDB_PORT"
+export KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+
+infra_dirs() { mkdir -p "$LOGS" "$PIDS"; }
+
+# ---------------------------------------------------------------- install
+install_redis() {
+  command -v redis-server >/dev/null 2>&1 && return
+  log "installing redis-server (Debian package)"
+  as_root_or_sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root_or_sudo apt-get install -y -qq redis-server >/dev/null
+}
+
+install_postgres() {
+  [[ -x "$PG_BIN/postgres" ]] && return
+  log "installing postgresql 15 (Debian package)"
+  as_root_or_sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root_or_sudo apt-get install -y -qq postgresql-15 >/dev/null
+}
+
+ferretdb_bin() { echo "$CACHE/ferretdb-$FERRETDB_VERSION/ferretdb"; }
+install_ferretdb() {
+  local bin; bin="$(ferretdb_bin)"
+  local src="$ROOT/scripts/infra/ferretdb"
+  local stamp="$bin.src-sha"
+  local want; want="$(cat "$src/main.go" "$src/go.mod" "$src/go.sum" | sha256sum | cut -d' ' -f1)"
+  [[ -x "$bin" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && return
+  command -v go >/dev/null || die "Go is needed to build FerretDB"
+  log "building FerretDB $FERRETDB_VERSION from the Go module proxy (about a minute, once)"
+  mkdir -p "$(dirname "$bin")"
+  (cd "$src" && go build -trimpath -o "$bin.tmp" .) && mv "$bin.tmp" "$bin"
+  echo "$want" >"$stamp"
+}
+
+kafka_home() { echo "$CACHE/kafka-$KAFKA_VERSION"; }
+install_kafka() {
+  local home; home="$(kafka_home)"
+  local pom="$ROOT/scripts/infra/kafka/pom.xml"
+  local want; want="$(sha256sum "$pom" | cut -d' ' -f1)"
+  [[ -f "$home/.pom-sha" && "$(cat "$home/.pom-sha")" == "$want" ]] && return
+  command -v mvn >/dev/null || die "Maven is needed to fetch Apache Kafka"
+  command -v java >/dev/null || die "Java 17 is needed to run Apache Kafka"
+  log "fetching Apache Kafka $KAFKA_VERSION jars from Maven Central (once)"
+  rm -rf "$home/libs"; mkdir -p "$home/libs"
+  mvn -q -B -f "$pom" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$home/libs" >/dev/null
+  echo "$want" >"$home/.pom-sha"
+}
+
+infra_install() {
+  install_redis
+  install_postgres
+  install_ferretdb
+  install_kafka
+}
+
+# ---------------------------------------------------------------- postgres
+pg() { if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+pg_ready() { pg "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; }
+
+start_postgres() {
+  if pg_ready; then return; fi
+  if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
+    log "initialising PostgreSQL data in $PG_DATA"
+    mkdir -p "$PG_DATA"
+    if [[ "$(id -u)" == 0 ]]; then chown -R postgres:postgres "$(dirname "$PG_DATA")"; chmod 700 "$PG_DATA"; fi
+    pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$LOGS/initdb.log" 2>&1 \
+      || { cat "$LOGS/initdb.log" >&2; die "initdb failed"; }
+  fi
+  local opts="-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories= -c shared_buffers=256MB -c max_connections=200"
+  # Test data is thrown away after every run: durability costs only time there.
+  [[ "$INFRA_PROFILE" == test ]] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  local pglog="$PG_DATA/../postgres.log"
+  pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -o "$opts" -l "$pglog" -w -t 30 start >/dev/null \
+    || { tail -20 "$pglog" >&2; die "PostgreSQL did not start"; }
+  ln -sf "$pglog" "$LOGS/postgres.log"
+  pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qtAc "SELECT 1 FROM pg_database WHERE datname='ferretdb'" | grep -q 1 \
+    || pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE ferretdb" >/dev/null
+}
+
+stop_postgres() {
+  [[ -f "$PG_DATA/postmaster.pid" ]] || return 0
+  pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 30 stop >/dev/null 2>&1 || true
+}
+
+# ---------------------------------------------------------------- ferretdb
+start_ferretdb() {
+  if pid_alive "$PIDS/ferretdb.pid" && port_open "$FERRETDB_PORT"; then return; fi
+  nohup "$(ferretdb_bin)" -listen "127.0.0.1:$FERRETDB_PORT" \
+    -postgresql-url "postgres://postgres@127.0.0.1:$PG_PORT/ferretdb?pool_max_conns=40" \
+    >"$LOGS/ferretdb.log" 2>&1 &
+  echo $! >"$PIDS/ferretdb.pid"
+  wait_for 30 "FerretDB" port_open "$FERRETDB_PORT"
+}
+stop_ferretdb() { stop_pid "$PIDS/ferretdb.pid" FerretDB; }
+
+# ---------------------------------------------------------------- kafka
+KAFKA_JVM_OPTS=(-Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
+  "-Dkafka.logs.dir=$LOGS/kafka" "-Dlog4j2.configurationFile=$ROOT/scripts/infra/kafka/log4j2.properties")
+kafka_java() { java "${KAFKA_JVM_OPTS[@]}" -cp "$(kafka_home)/libs/*" "$@"; }
+
+kafka_config() {
+  local dir="$STATE/kafka"
+  mkdir -p "$dir" "$LOGS/kafka"
+  cat >"$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$dir/data
+# The platform creates its topics; a typo must not create one.
+auto.create.topics.enable=false
+num.partitions=3
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=6
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+PROPS
+  echo "$dir/server.properties"
+}
+
+kafka_ready() { grep -q "Kafka Server started" "$LOGS/kafka/server.log" 2>/dev/null && port_open "$KAFKA_PORT"; }
+
+start_kafka() {
+  if pid_alive "$PIDS/kafka.pid" && port_open "$KAFKA_PORT"; then return; fi
+  local props; props="$(kafka_config)"
+  if [[ ! -f "$STATE/kafka/data/meta.properties" ]]; then
+    kafka_java kafka.tools.StorageTool format -t "$(kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null)" -c "$props" \
+      >"$LOGS/kafka-format.log" 2>&1 || { cat "$LOGS/kafka-format.log" >&2; die "Kafka storage format failed"; }
+  fi
+  : >"$LOGS/kafka/server.log"
+  nohup java "${KAFKA_JVM_OPTS[@]}" -cp "$(kafka_home)/libs/*" kafka.Kafka "$props" >"$LOGS/kafka.out" 2>&1 &
+  echo $! >"$PIDS/kafka.pid"
+  wait_for 60 "Kafka" kafka_ready
+}
+stop_kafka() { stop_pid "$PIDS/kafka.pid" Kafka; }
+
+# ---------------------------------------------------------------- redis
+start_redis() {
+  if pid_alive "$PIDS/redis.pid" && port_open "$REDIS_PORT"; then return; fi
+  mkdir -p "$STATE/redis"
+  local persist=(--appendonly yes)
+  [[ "$INFRA_PROFILE" == test ]] && persist=(--save '' --appendonly no)
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$STATE/redis" --daemonize yes \
+    --pidfile "$PIDS/redis.pid" --logfile "$LOGS/redis.log" "${persist[@]}" >/dev/null
+  wait_for 10 "Redis" port_open "$REDIS_PORT"
+}
+stop_redis() { stop_pid "$PIDS/redis.pid" Redis; }
+
+# ---------------------------------------------------------------- all
+infra_start() {
+  infra_dirs
+  infra_install
+  start_redis &
+  local r=$!
+  start_postgres
+  start_ferretdb
+  start_kafka
+  wait "$r"
+}
+
+infra_stop() {
+  stop_kafka
+  stop_ferretdb
+  stop_postgres
+  stop_redis
+}
+
+infra_wipe() {
+  infra_stop
+  rm -rf "$STATE" "$PG_DATA"
+}
+
+infra_status() {
+  local s
+  for name in redis:$REDIS_PORT ferretdb:$FERRETDB_PORT kafka:$KAFKA_PORT; do
+    if port_open "${name#*:}"; then s=up; else s=down; fi
+    printf '  %-10s %-5s 127.0.0.1:%s\n' "${name%%:*}" "$s" "${name#*:}"
+  done
+  if pg_ready; then s=up; else s=down; fi
+  printf '  %-10s %-5s 127.0.0.1:%s\n' postgres "$s" "$PG_PORT"
+}
