@@ -49,10 +49,13 @@ ensure_deps() {
   ensure_node
   local stamp="$ROOT/node_modules/.install-stamp"
   local want
-  want="$(cat "$ROOT/pnpm-lock.yaml" "$ROOT/package.json" 2>/dev/null | sha256sum | cut -d' ' -f1)"
+  want="$(cd "$ROOT" && cat pnpm-lock.yaml pnpm-workspace.yaml package.json packages/*/package.json services/*/package.json load-tests/package.json 2>/dev/null | sha256sum | cut -d' ' -f1)"
   if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
     log "installing workspace packages"
-    (cd "$ROOT" && pnpm install --frozen-lockfile --reporter=append-only >&2)
+    local frozen=--frozen-lockfile
+    # A developer who changed a package.json gets the lock updated; CI (CI=true) must match it.
+    [[ "${CI:-}" != "true" && -z "${FROZEN_LOCKFILE:-}" ]] && frozen=--prefer-offline
+    (cd "$ROOT" && pnpm install "$frozen" --reporter=append-only >&2)
     echo "$want" >"$stamp"
   fi
 }

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+// Every setting comes from the environment, so the same build runs against the local stack and
+// against a MongoDB replica set and a Kafka cluster in production. A wrong setting stops the
+// process at start with a message naming the variable, instead of failing later.
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const commaList = z
+  .string()
+  .min(1)
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL (${protocols.join(', ')})` },
+  );
+
+/** Settings every service reads. A service extends this with its own. */
+export const baseConfigSchema = z.object({
+  SERVICE_NAME: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  MONGODB_URL: url(['mongodb:', 'mongodb+srv:']),
+  MONGODB_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional(),
+
+  KAFKA_BROKERS: commaList,
+  KAFKA_CLIENT_ID: z.string().optional(),
+  KAFKA_SSL: bool.default(false),
+  KAFKA_SASL_MECHANISM: z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512']).default('none'),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
+  KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(256).default(6),
+  KAFKA_TOPIC_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).default(1),
+  /** Create the service's topics at start (local stack); in a cluster the migrate job does it. */
+  KAFKA_CREATE_TOPICS: bool.default(true),
+
+  REDIS_URL: url(['redis:', 'rediss:']),
+
+  AUTH_JWKS_URL: url(['http:', 'https:']),
+  AUTH_ISSUER: z.string().min(1).default('employment-platform-local'),
+  AUTH_AUDIENCE: z.string().min(1).default('employment-platform'),
+
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),
+  OUTBOX_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
+  CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  CONSUMER_RETRY_BASE_MS: z.coerce.number().int().min(1).default(200),
+  /** Wait after readiness turns off, so load balancers stop sending before the server closes. */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(20_000),
+});
+
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Parses the environment against the schema; throws ConfigError listing every bad setting. */
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
+  // Empty strings count as unset, the way shells and Kubernetes often pass them.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const key = issue.path.join('.') || '(root)';
+        const shown = typeof cleaned[key] === 'string' && !/PASSWORD|KEY|SECRET/.test(key);
+        return `${key}: ${issue.message}${shown ? ` (got "${cleaned[key]}")` : ''}`;
+      }),
+    );
+  }
+  return result.data;
+}
+
+/** loadConfig for a process entry point: prints the problems and exits 78 (EX_CONFIG). */
+export function loadConfigOrExit<S extends z.ZodType>(schema: S): z.infer<S> {
+  try {
+    return loadConfig(schema);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,246 @@
+import type { EventEnvelope } from '@employment/contracts';
+import type { Consumer, EachMessagePayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Connection } from 'mongoose';
+import { isDuplicateKeyError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
+import { extractTraceContext, inSpan, SpanKind } from '../telemetry/tracing.ts';
+import { decodeEnvelope } from './events.ts';
+import { deadLetterTopic } from './kafka.ts';
+
+export interface EventContext {
+  envelope: EventEnvelope;
+  topic: string;
+  partition: number;
+  offset: string;
+  logger: Logger;
+}
+
+/** Handles one event type. Throwing means "try again"; after the last attempt it is dead-lettered. */
+export type EventHandler = (ctx: EventContext) => Promise<void>;
+
+export interface ConsumerDefinition {
+  groupId: string;
+  topics: string[];
+  /** Handlers by fully qualified event type; other types on the topics are skipped. */
+  handlers: Record<string, EventHandler>;
+}
+
+interface ProcessedEvent {
+  _id: string;
+  status: 'processing' | 'done';
+  leaseUntil: Date;
+  at: Date;
+}
+
+/** How long a claim on an event holds before another delivery may retry it (e.g. after a crash). */
+const CLAIM_LEASE_MS = 30_000;
+
+/**
+ * A Kafka consumer that applies each event once.
+ *
+ * Before handling an event it claims the event id in `processed_events` (a unique insert); a
+ * redelivered event finds the claim done and is skipped. A handler that throws is retried with
+ * exponential backoff, a bounded number of times; then the message goes to the group's
+ * dead-letter topic with the error attached and the partition moves on. A message that cannot
+ * even be decoded is dead-lettered at once: retrying cannot fix it.
+ */
+export class IdempotentConsumer {
+  private readonly consumer: Consumer;
+  private readonly processed;
+  private running = false;
+  private readonly options: {
+    kafka: Kafka;
+    producer: Producer;
+    store: Connection;
+    logger: Logger;
+    metrics: Metrics;
+    definition: ConsumerDefinition;
+    maxAttempts: number;
+    retryBaseMs: number;
+  };
+
+  constructor(options: {
+    kafka: Kafka;
+    producer: Producer;
+    store: Connection;
+    logger: Logger;
+    metrics: Metrics;
+    definition: ConsumerDefinition;
+    maxAttempts: number;
+    retryBaseMs: number;
+  }) {
+    this.options = options;
+    this.consumer = options.kafka.consumer({
+      groupId: options.definition.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      retry: { retries: 10 },
+    });
+    this.processed = options.store.collection<ProcessedEvent>('processed_events');
+  }
+
+  get groupId(): string {
+    return this.options.definition.groupId;
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.options.definition.topics, fromBeginning: true });
+    await this.consumer.run({ eachMessage: (payload) => this.handleMessage(payload) });
+    this.running = true;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    // Waits for the message in hand to finish, commits its offset, then leaves the group.
+    await this.consumer.disconnect();
+  }
+
+  private async handleMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
+    const { definition, logger, metrics } = this.options;
+    const started = process.hrtime.bigint();
+    let envelope: EventEnvelope;
+    try {
+      if (!message.value) throw new Error('message has no value');
+      envelope = decodeEnvelope(message.value);
+      if (!envelope.eventId || !envelope.eventType) throw new Error('envelope has no event id or type');
+    } catch (err) {
+      await this.deadLetter(topic, partition, message, err as Error, 1);
+      metrics.consumed.inc({ topic, type: 'undecodable', result: 'dead-lettered' });
+      return;
+    }
+    const handler = definition.handlers[envelope.eventType];
+    if (!handler) {
+      metrics.consumed.inc({ topic, type: envelope.eventType, result: 'ignored' });
+      return;
+    }
+    const parent = extractTraceContext(message.headers as Record<string, unknown> | undefined);
+    await inSpan(
+      `${topic} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': topic,
+          'messaging.operation.type': 'process',
+          'messaging.consumer.group.name': definition.groupId,
+          'messaging.message.id': envelope.eventId,
+          'messaging.kafka.offset': Number(message.offset),
+          'employment.event_type': envelope.eventType,
+        },
+      },
+      async (span) => {
+        const eventLogger = logger.child({ eventId: envelope.eventId, eventType: envelope.eventType });
+        const claimed = await this.claim(envelope.eventId);
+        if (!claimed) {
+          span.setAttribute('employment.duplicate', true);
+          metrics.consumed.inc({ topic, type: envelope.eventType, result: 'duplicate' });
+          return;
+        }
+        const ctx: EventContext = { envelope, topic, partition, offset: message.offset, logger: eventLogger };
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await handler(ctx);
+            await this.processed.updateOne(
+              { _id: this.key(envelope.eventId) },
+              { $set: { status: 'done', at: new Date() } },
+            );
+            metrics.consumed.inc({ topic, type: envelope.eventType, result: 'applied' });
+            return;
+          } catch (err) {
+            if (attempt >= this.options.maxAttempts) {
+              await this.release(envelope.eventId);
+              await this.deadLetter(topic, partition, message, err as Error, attempt);
+              metrics.consumed.inc({ topic, type: envelope.eventType, result: 'dead-lettered' });
+              return;
+            }
+            const wait = this.options.retryBaseMs * 2 ** (attempt - 1);
+            eventLogger.warn({ err, attempt, retryInMs: wait }, 'event handler failed; retrying');
+            await new Promise((resolve) => setTimeout(resolve, wait));
+          }
+        }
+      },
+    ).finally(() => {
+      metrics.consumeDuration.observe({ topic }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+  }
+
+  private key(eventId: string): string {
+    return `${this.options.definition.groupId}/${eventId}`;
+  }
+
+  /**
+   * True when this delivery may handle the event; false when it was handled before. A claim
+   * still held by another delivery (a consumer that is handling it, or died doing so) is waited
+   * for: it ends done, or its lease runs out and this delivery takes it over.
+   */
+  private async claim(eventId: string): Promise<boolean> {
+    const id = this.key(eventId);
+    for (;;) {
+      const now = new Date();
+      const leaseUntil = new Date(now.getTime() + CLAIM_LEASE_MS);
+      try {
+        await this.processed.insertOne({ _id: id, status: 'processing', leaseUntil, at: now });
+        return true;
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+      }
+      const existing = await this.processed.findOne({ _id: id });
+      if (!existing) continue; // released meanwhile: claim again
+      if (existing.status === 'done') return false;
+      if (existing.leaseUntil < now) {
+        const taken = await this.processed.updateOne(
+          { _id: id, status: 'processing', leaseUntil: existing.leaseUntil },
+          { $set: { leaseUntil, at: now } },
+        );
+        if (taken.matchedCount === 1) return true;
+        continue;
+      }
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(1_000, existing.leaseUntil.getTime() - now.getTime() + 10)),
+      );
+    }
+  }
+
+  private async release(eventId: string): Promise<void> {
+    await this.processed.deleteOne({ _id: this.key(eventId) });
+  }
+
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    err: Error,
+    attempts: number,
+  ) {
+    const dlq = deadLetterTopic(this.options.definition.groupId);
+    this.options.logger.error(
+      { err, topic, partition, offset: message.offset, attempts, deadLetterTopic: dlq },
+      'message dead-lettered',
+    );
+    await this.options.producer.send({
+      topic: dlq,
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            'dlq-original-topic': topic,
+            'dlq-original-partition': String(partition),
+            'dlq-original-offset': message.offset,
+            'dlq-consumer-group': this.options.definition.groupId,
+            'dlq-attempts': String(attempts),
+            'dlq-error': `${err.name}: ${err.message}`.slice(0, 2000),
+            'dlq-failed-at': new Date().toISOString(),
+          },
+        },
+      ],
+    });
+  }
+}

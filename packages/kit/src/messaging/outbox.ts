@@ -1,0 +1,417 @@
+import type { Producer } from 'kafkajs';
+import mongoose, { type Connection } from 'mongoose';
+import { isDuplicateKeyError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
+import type { OutboxEvent } from './events.ts';
+
+const { EJSON } = mongoose.mongo.BSON;
+
+/**
+ * A state change as data, so it can be applied now and applied again after a crash.
+ *
+ * The first mutation of a change is its guard: an insert that may hit a unique index, or an update
+ * whose filter checks the aggregate's version. If the guard is refused, the change did not
+ * happen and its events are dropped. Later mutations must be idempotent (inserts keyed by `_id`,
+ * unconditional `$set`s): replaying them has no second effect.
+ */
+export type Mutation =
+  | { op: 'insert'; collection: string; document: { _id: unknown } }
+  | {
+      op: 'update';
+      collection: string;
+      filter: { _id: unknown } & Record<string, unknown>;
+      update: Record<string, unknown>;
+    };
+
+export interface Change {
+  /** UUIDv7; also the outbox record's id. */
+  id: string;
+  mutations: Mutation[];
+  events: OutboxEvent[];
+}
+
+export type ChangeOutcome =
+  | { status: 'applied' }
+  | { status: 'rejected'; reason: 'duplicate' | 'conflict'; mutation: Mutation };
+
+interface OutboxRecord {
+  _id: string;
+  createdAt: Date;
+  /** EJSON of the mutations (keeps `$set` keys and BSON types storable on every backend). */
+  mutations: string;
+  events: Array<
+    Omit<OutboxEvent, 'value' | 'occurredAt'> & { value: Buffer | { buffer: Buffer }; occurredAt: Date }
+  >;
+}
+
+/** How many applied changes' outbox ids an update keeps, to recognise its own replay. */
+const RECENT_CHANGES = 32;
+
+/**
+ * The transactional outbox, for a store without multi-document transactions.
+ *
+ * `commit` first stores the change (its mutations and events) as one outbox record: one atomic
+ * insert. Only then does it apply the mutations to the aggregates, and hand the events to the
+ * relay, which publishes them at once and deletes the record. A crash at any point leaves the
+ * record behind; the relay's sweep applies it again (idempotently) and publishes it. The worst
+ * case is a duplicate event, which consumers skip. The outbox collection holds only pending
+ * changes, so it stays small: on FerretDB every lookup is a scan.
+ */
+export class Outbox {
+  readonly collection;
+  private readonly connection: Connection;
+  private readonly relay: OutboxRelay;
+
+  constructor(connection: Connection, relay: OutboxRelay) {
+    this.connection = connection;
+    this.collection = connection.collection<OutboxRecord>('outbox');
+    this.relay = relay;
+  }
+
+  /** Stores, applies and queues for publishing; one outcome per change, in order. */
+  async commit(changes: Change[]): Promise<ChangeOutcome[]> {
+    if (changes.length === 0) return [];
+    const now = new Date();
+    await this.collection.insertMany(
+      changes.map((c) => ({
+        _id: c.id,
+        createdAt: now,
+        mutations: EJSON.stringify(c.mutations, { relaxed: false }),
+        events: c.events,
+      })),
+      { ordered: true },
+    );
+    const outcomes = await this.apply(changes);
+    const rejected = changes.filter((_, i) => outcomes[i]?.status === 'rejected');
+    if (rejected.length > 0) await this.collection.deleteMany({ _id: { $in: rejected.map((c) => c.id) } });
+    this.relay.enqueue(changes.filter((_, i) => outcomes[i]?.status === 'applied'));
+    return outcomes;
+  }
+
+  /**
+   * Applies the mutations of many changes, grouping same-shaped writes (a batch of registrations
+   * becomes one insertMany per collection). Safe to call again for a change already applied.
+   */
+  async apply(changes: Change[]): Promise<ChangeOutcome[]> {
+    const outcomes: (ChangeOutcome | undefined)[] = changes.map(() => undefined);
+    const depth = Math.max(0, ...changes.map((c) => c.mutations.length));
+    for (let step = 0; step < depth; step++) {
+      const live = changes
+        .map((change, index) => ({ change, index, mutation: change.mutations[step] }))
+        .filter((x) => x.mutation !== undefined && outcomes[x.index] === undefined);
+      const inserts = new Map<string, typeof live>();
+      const updates: typeof live = [];
+      for (const item of live) {
+        const m = item.mutation!;
+        if (m.op === 'insert') inserts.set(m.collection, [...(inserts.get(m.collection) ?? []), item]);
+        else updates.push(item);
+      }
+      for (const [collection, items] of inserts) {
+        const refused = await this.insertAll(
+          collection,
+          items.map((i) => (i.mutation as Extract<Mutation, { op: 'insert' }>).document),
+        );
+        if (step > 0 || refused.length === 0) continue; // a later insert refused on _id was applied before
+        // The guard insert was refused by a unique index. FerretDB does not say which one: if the
+        // document with our own _id exists, this change was applied before (a replay); otherwise
+        // another record holds a unique value and the change is refused.
+        const ids = refused
+          .map((i) => items[i]!.mutation as Extract<Mutation, { op: 'insert' }>)
+          .map((m) => m.document._id);
+        const present = new Set(
+          (
+            await this.connection
+              .collection(collection)
+              .find({ _id: { $in: ids } } as never, { projection: { _id: 1 } })
+              .toArray()
+          ).map((d) => String(d._id)),
+        );
+        for (const i of refused) {
+          const item = items[i]!;
+          const m = item.mutation as Extract<Mutation, { op: 'insert' }>;
+          if (!present.has(String(m.document._id)))
+            outcomes[item.index] = { status: 'rejected', reason: 'duplicate', mutation: m };
+        }
+      }
+      await Promise.all(
+        updates.map(async (item) => {
+          const m = item.mutation as Extract<Mutation, { op: 'update' }>;
+          const collection = this.connection.collection(m.collection);
+          const update = withChangeMark(m.update, item.change.id);
+          const result = await collection.updateOne(m.filter as never, update as never);
+          if (result.matchedCount === 1 || step > 0) return;
+          const replay = await collection.countDocuments(
+            { _id: m.filter._id, _changes: item.change.id } as never,
+            { limit: 1 },
+          );
+          if (replay === 0) outcomes[item.index] = { status: 'rejected', reason: 'conflict', mutation: m };
+        }),
+      );
+    }
+    return outcomes.map((o) => o ?? { status: 'applied' });
+  }
+
+  /** insertMany that returns the positions refused as duplicates instead of throwing. */
+  private async insertAll(collection: string, documents: object[]): Promise<number[]> {
+    try {
+      await this.connection.collection(collection).insertMany(documents as never[], { ordered: false });
+      return [];
+    } catch (err) {
+      const writeErrors = (err as { writeErrors?: Array<{ index: number; code: number }> }).writeErrors;
+      if (!isDuplicateKeyError(err) && !writeErrors) throw err;
+      const list = writeErrors ?? [];
+      if (list.some((w) => w.code !== 11000)) throw err;
+      return list.map((w) => w.index);
+    }
+  }
+
+  async pendingCount(): Promise<number> {
+    return this.collection.countDocuments();
+  }
+}
+
+/** Adds the change id to the aggregate's recent changes, so a replay can tell it was applied. */
+function withChangeMark(update: Record<string, unknown>, changeId: string): Record<string, unknown> {
+  const push = (update.$push as Record<string, unknown> | undefined) ?? {};
+  return { ...update, $push: { ...push, _changes: { $each: [changeId], $slice: -RECENT_CHANGES } } };
+}
+
+export function decodeMutations(record: { mutations: string }): Mutation[] {
+  return EJSON.parse(record.mutations, { relaxed: false }) as Mutation[];
+}
+
+function toBuffer(value: Buffer | { buffer: Buffer } | Uint8Array): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value);
+  return Buffer.from(value.buffer);
+}
+
+interface QueuedChange {
+  id: string;
+  events: OutboxEvent[];
+}
+
+/**
+ * Publishes outbox events to Kafka with an idempotent producer (acks from all in-sync replicas),
+ * then deletes their records. The fast path publishes right after the write, batching whatever
+ * accumulated while the previous send was in flight; the sweep recovers what a crash or a broker
+ * outage left behind, at start and on a timer, off the request path.
+ */
+export class OutboxRelay {
+  private outbox: Outbox | undefined;
+  private readonly queue: QueuedChange[] = [];
+  private readonly known = new Set<string>();
+  private flushing: Promise<void> | undefined;
+  private sweeping: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private paused = false;
+  private stopped = false;
+  private failures = 0;
+  private readonly startedAt = new Date();
+  private readonly options: {
+    producer: Producer;
+    logger: Logger;
+    metrics: Metrics;
+    sweepIntervalMs: number;
+    /** A timer sweep leaves younger records alone: they belong to requests still in progress. */
+    sweepGraceMs: number;
+    maxBatchEvents: number;
+    maxQueuedChanges: number;
+  };
+
+  constructor(options: {
+    producer: Producer;
+    logger: Logger;
+    metrics: Metrics;
+    sweepIntervalMs: number;
+    sweepGraceMs?: number;
+    maxBatchEvents?: number;
+    maxQueuedChanges?: number;
+  }) {
+    this.options = { sweepGraceMs: 5_000, maxBatchEvents: 1_000, maxQueuedChanges: 20_000, ...options };
+  }
+
+  attach(outbox: Outbox): void {
+    this.outbox = outbox;
+  }
+
+  /** Sweeps what an earlier process left, then keeps sweeping on a timer. */
+  async start(): Promise<void> {
+    await this.sweep(this.startedAt);
+    this.timer = setInterval(() => {
+      void this.sweep(new Date(Date.now() - this.options.sweepGraceMs)).catch((err) =>
+        this.options.logger.warn({ err }, 'outbox sweep failed; will retry'),
+      );
+    }, this.options.sweepIntervalMs);
+    this.timer.unref();
+  }
+
+  enqueue(changes: QueuedChange[]): void {
+    for (const change of changes) {
+      if (change.events.length === 0) {
+        void this.outbox?.collection.deleteOne({ _id: change.id });
+        continue;
+      }
+      if (this.known.has(change.id)) continue;
+      // Past the cap the record stays in the store only; the sweep publishes it later.
+      if (this.queue.length >= this.options.maxQueuedChanges) continue;
+      this.known.add(change.id);
+      this.queue.push(change);
+    }
+    this.options.metrics.outboxPending.set(this.queue.length);
+    this.kick();
+  }
+
+  /** Stops publishing on the fast path (records stay in the store); `resume` restarts it. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.kick();
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  private kick(): void {
+    if (this.flushing || this.paused || this.stopped || this.queue.length === 0) return;
+    this.flushing = this.flushLoop().finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0 && !this.paused && !this.stopped) this.kick();
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.queue.length > 0 && !this.paused) {
+      const batch: QueuedChange[] = [];
+      let events = 0;
+      while (
+        this.queue.length > 0 &&
+        (batch.length === 0 || events + this.queue[0]!.events.length <= this.options.maxBatchEvents)
+      ) {
+        const next = this.queue.shift()!;
+        batch.push(next);
+        events += next.events.length;
+      }
+      try {
+        await this.publish(batch);
+        this.failures = 0;
+      } catch (err) {
+        this.queue.unshift(...batch);
+        this.failures++;
+        const wait = Math.min(5_000, 100 * 2 ** Math.min(this.failures, 6));
+        this.options.logger.warn(
+          { err, retryInMs: wait, changes: batch.length },
+          'publishing outbox events failed',
+        );
+        if (this.stopped) return;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      } finally {
+        this.options.metrics.outboxPending.set(this.queue.length);
+      }
+    }
+  }
+
+  private async publish(batch: QueuedChange[]): Promise<void> {
+    const byTopic = new Map<string, { key: string; value: Buffer; headers: Record<string, string> }[]>();
+    for (const change of batch) {
+      for (const event of change.events) {
+        const messages = byTopic.get(event.topic) ?? [];
+        messages.push({
+          key: event.key,
+          value: toBuffer(event.value),
+          headers: { ...event.headers, 'event-id': event.eventId },
+        });
+        byTopic.set(event.topic, messages);
+      }
+    }
+    await this.options.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+    const ids = batch.map((c) => c.id);
+    await this.outbox!.collection.deleteMany({ _id: { $in: ids } });
+    const now = Date.now();
+    for (const change of batch) {
+      this.known.delete(change.id);
+      for (const event of change.events) {
+        this.options.metrics.outboxPublished.inc({ topic: event.topic });
+        this.options.metrics.outboxLag.observe((now - new Date(event.occurredAt).getTime()) / 1000);
+      }
+    }
+  }
+
+  /** Re-applies and publishes records created before `cutoff` that this process is not handling. */
+  sweep(cutoff: Date): Promise<void> {
+    if (!this.sweeping) {
+      this.sweeping = this.sweepOnce(cutoff).finally(() => {
+        this.sweeping = undefined;
+      });
+    }
+    return this.sweeping;
+  }
+
+  private async sweepOnce(cutoff: Date): Promise<void> {
+    const outbox = this.outbox!;
+    let after = '';
+    for (;;) {
+      const records = await outbox.collection
+        .find({ createdAt: { $lt: cutoff }, _id: { $gt: after } })
+        .sort({ _id: 1 })
+        .limit(500)
+        .toArray();
+      if (records.length === 0) return;
+      after = records.at(-1)!._id;
+      const changes: Change[] = records
+        .filter((r) => !this.known.has(r._id))
+        .map((r) => ({
+          id: r._id,
+          mutations: decodeMutations(r),
+          events: r.events.map((e) => ({ ...e, value: toBuffer(e.value) })),
+        }));
+      if (changes.length === 0) continue;
+      const outcomes = await outbox.apply(changes);
+      const rejected = changes.filter((_, i) => outcomes[i]?.status === 'rejected');
+      for (const change of rejected) {
+        this.options.metrics.outboxDiscarded.inc({ reason: 'refused-on-replay' });
+        this.options.logger.warn(
+          { changeId: change.id },
+          'staged change refused on replay; its events are dropped',
+        );
+      }
+      if (rejected.length > 0)
+        await outbox.collection.deleteMany({ _id: { $in: rejected.map((c) => c.id) } });
+      const applied = changes.filter((_, i) => outcomes[i]?.status === 'applied');
+      this.options.logger.info({ changes: applied.length }, 'outbox sweep recovered pending changes');
+      this.enqueue(applied);
+      await this.drain(30_000);
+      if (records.length < 500) return;
+    }
+  }
+
+  /** Waits until the fast path has published everything queued, or the timeout passes. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while ((this.queue.length > 0 || this.flushing) && Date.now() < deadline) {
+      if (this.paused) return false;
+      await (this.flushing ?? new Promise((resolve) => setTimeout(resolve, 20)));
+    }
+    return this.queue.length === 0;
+  }
+
+  /** Stops the timer and, unless `flush` is false, publishes what is queued first. */
+  async stop(options: { flush: boolean; timeoutMs: number }): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    if (options.flush) await this.drain(options.timeoutMs);
+    this.stopped = true;
+    // A send stuck on an unreachable broker is abandoned here; its records stay in the outbox.
+    const settle = (p: Promise<void> | undefined) =>
+      Promise.race([p?.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+    await settle(this.sweeping);
+    await settle(this.flushing);
+  }
+}

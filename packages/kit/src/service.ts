@@ -1,0 +1,313 @@
+import type { Server } from 'node:http';
+import type { Router } from 'express';
+import { Redis } from 'ioredis';
+import { type Admin, type Kafka, Partitioners, type Producer } from 'kafkajs';
+import type { Connection } from 'mongoose';
+import { v7 as uuidv7 } from 'uuid';
+import { createJwtVerifier } from './auth/jwt.ts';
+import type { Principal } from './auth/principal.ts';
+import type { BaseConfig } from './config.ts';
+import { HealthMonitor } from './health.ts';
+import { createHttpApp } from './http/app.ts';
+import type { OpenApiDocument } from './http/openapi.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { type ConsumerDefinition, IdempotentConsumer } from './messaging/consumer.ts';
+import { buildEvent, type EventDraft } from './messaging/events.ts';
+import { createKafka, deadLetterTopic, ensureTopics, type TopicSpec } from './messaging/kafka.ts';
+import { type Change, type Mutation, Outbox, OutboxRelay } from './messaging/outbox.ts';
+import { connectStore, ensureIndexes, pingStore, registerKitModels } from './store/mongo.ts';
+import { Metrics } from './telemetry/metrics.ts';
+import { initTracing, shutdownTracing } from './telemetry/tracing.ts';
+
+export interface ServiceDefinition<C extends BaseConfig = BaseConfig> {
+  config: C;
+  openapi: OpenApiDocument;
+  /** Topics the service publishes to. */
+  topics: TopicSpec[];
+  /** Registers the service's mongoose models (with their indexes) on its connection. */
+  models: (connection: Connection) => void;
+  /** Adds the service's routes; called once the runtime's parts are connected. */
+  routes: (router: Router, runtime: ServiceRuntime<C>) => void;
+  consumers?: (runtime: ServiceRuntime<C>) => ConsumerDefinition[];
+  /** Runs after the parts are connected and before the HTTP server listens (e.g. caches). */
+  onStart?: (runtime: ServiceRuntime<C>) => Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Overrides the token verifier (tests use a local issuer's JWKS through the normal path instead). */
+  verifyToken?: (token: string) => Promise<Principal>;
+  /** Health-check interval; tests shorten it. */
+  healthIntervalMs?: number;
+  sweepGraceMs?: number;
+}
+
+/**
+ * One running service process: its store, Redis, Kafka producer, outbox relay, consumers, HTTP
+ * server, health and metrics, started in order and stopped in reverse. A service's own code is
+ * only its domain: models, routes and event handlers.
+ */
+export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
+  readonly config: C;
+  readonly name: string;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly store: Connection;
+  readonly redis: Redis;
+  readonly kafka: Kafka;
+  readonly producer: Producer;
+  readonly admin: Admin;
+  readonly relay: OutboxRelay;
+  readonly outbox: Outbox;
+  readonly health: HealthMonitor;
+  consumers: IdempotentConsumer[] = [];
+  server: Server | undefined;
+  private readonly definition: ServiceDefinition<C>;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(parts: {
+    definition: ServiceDefinition<C>;
+    logger: Logger;
+    metrics: Metrics;
+    store: Connection;
+    redis: Redis;
+    kafka: Kafka;
+    producer: Producer;
+    admin: Admin;
+    relay: OutboxRelay;
+    health: HealthMonitor;
+  }) {
+    this.definition = parts.definition;
+    this.config = parts.definition.config;
+    this.name = parts.definition.config.SERVICE_NAME;
+    this.logger = parts.logger;
+    this.metrics = parts.metrics;
+    this.store = parts.store;
+    this.redis = parts.redis;
+    this.kafka = parts.kafka;
+    this.producer = parts.producer;
+    this.admin = parts.admin;
+    this.relay = parts.relay;
+    this.outbox = new Outbox(parts.store, parts.relay);
+    parts.relay.attach(this.outbox);
+    this.health = parts.health;
+  }
+
+  /** Connects the parts (no HTTP, no consumers): enough to migrate or to run a one-off job. */
+  static async connect<C extends BaseConfig>(
+    definition: ServiceDefinition<C>,
+    options: StartOptions = {},
+  ): Promise<ServiceRuntime<C>> {
+    const { config } = definition;
+    initTracing({ serviceName: config.SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+    const logger = options.logger ?? createLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL });
+    const metrics = new Metrics(config.SERVICE_NAME);
+    const store = await connectStore({
+      url: config.MONGODB_URL,
+      database: config.MONGODB_DATABASE ?? config.SERVICE_NAME,
+      logger,
+    });
+    registerKitModels(store);
+    definition.models(store);
+    const redis = new Redis(config.REDIS_URL, {
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: true,
+      lazyConnect: true,
+    });
+    redis.on('error', (err) => logger.debug({ err }, 'redis error'));
+    await redis.connect();
+    const kafka = createKafka(config, logger);
+    const admin = kafka.admin();
+    await admin.connect();
+    // Idempotent (the broker drops a resent batch), acks from all in-sync replicas (set per send),
+    // and retrying without a limit as idempotence requires: a broker outage delays, never drops.
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5_000 },
+    });
+    await producer.connect();
+    const relay = new OutboxRelay({
+      producer,
+      logger: logger.child({ component: 'outbox' }),
+      metrics,
+      sweepIntervalMs: config.OUTBOX_SWEEP_INTERVAL_MS,
+      ...(options.sweepGraceMs === undefined ? {} : { sweepGraceMs: options.sweepGraceMs }),
+    });
+    const health = new HealthMonitor(
+      {
+        store: () => pingStore(store),
+        redis: async () => {
+          await redis.ping();
+        },
+        kafka: async () => {
+          await admin.describeCluster();
+        },
+      },
+      logger,
+      options.healthIntervalMs,
+    );
+    return new ServiceRuntime({
+      definition,
+      logger,
+      metrics,
+      store,
+      redis,
+      kafka,
+      producer,
+      admin,
+      relay,
+      health,
+    });
+  }
+
+  /** Connects, creates topics and indexes where configured, recovers the outbox, then serves. */
+  static async start<C extends BaseConfig>(
+    definition: ServiceDefinition<C>,
+    options: StartOptions = {},
+  ): Promise<ServiceRuntime<C>> {
+    const runtime = await ServiceRuntime.connect(definition, options);
+    try {
+      if (definition.config.KAFKA_CREATE_TOPICS) await runtime.migrate();
+      await definition.onStart?.(runtime);
+      await runtime.relay.start();
+      const consumerDefs = definition.consumers?.(runtime) ?? [];
+      runtime.consumers = consumerDefs.map(
+        (def) =>
+          new IdempotentConsumer({
+            kafka: runtime.kafka,
+            producer: runtime.producer,
+            store: runtime.store,
+            logger: runtime.logger.child({ consumer: def.groupId }),
+            metrics: runtime.metrics,
+            definition: def,
+            maxAttempts: definition.config.CONSUMER_MAX_ATTEMPTS,
+            retryBaseMs: definition.config.CONSUMER_RETRY_BASE_MS,
+          }),
+      );
+      await Promise.all(runtime.consumers.map((c) => c.start()));
+      await runtime.listen(options);
+      await runtime.health.start();
+      runtime.logger.info({ port: runtime.port }, `${runtime.name} started`);
+      return runtime;
+    } catch (err) {
+      await runtime.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Creates the service's topics (published, consumed, dead-letter) and its store's indexes. */
+  async migrate(): Promise<void> {
+    const consumed = (this.definition.consumers?.(this) ?? []).flatMap((c) => [
+      ...c.topics.map((topic) => ({ topic })),
+      { topic: deadLetterTopic(c.groupId), config: { 'retention.ms': String(30 * 24 * 3600 * 1000) } },
+    ]);
+    await ensureTopics(this.admin, [...this.definition.topics, ...consumed], {
+      partitions: this.config.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: this.config.KAFKA_TOPIC_REPLICATION_FACTOR,
+    });
+    await ensureIndexes(this.store);
+  }
+
+  private async listen(options: StartOptions): Promise<void> {
+    const verifyToken =
+      options.verifyToken ??
+      createJwtVerifier({
+        jwksUrl: this.config.AUTH_JWKS_URL,
+        issuer: this.config.AUTH_ISSUER,
+        audience: this.config.AUTH_AUDIENCE,
+      });
+    const app = createHttpApp({
+      service: this.name,
+      logger: this.logger,
+      metrics: this.metrics,
+      openapi: this.definition.openapi,
+      redis: this.redis,
+      verifyToken,
+      readiness: () => this.health.status(),
+      rateLimitPerMinute: this.config.RATE_LIMIT_PER_MINUTE,
+      idempotencyTtlSeconds: this.config.IDEMPOTENCY_TTL_SECONDS,
+      routes: (router) => this.definition.routes(router, this),
+    });
+    await new Promise<void>((resolve, reject) => {
+      const server = app.listen(this.config.HTTP_PORT, () => resolve());
+      server.once('error', reject);
+      server.keepAliveTimeout = 65_000;
+      server.headersTimeout = 66_000;
+      this.server = server;
+    });
+  }
+
+  get port(): number {
+    const address = this.server?.address();
+    return typeof address === 'object' && address ? address.port : this.config.HTTP_PORT;
+  }
+
+  /** A change carrying this service's events, ready for `outbox.commit`. */
+  change(mutations: Mutation[], events: EventDraft[]): Change {
+    return { id: uuidv7(), mutations, events: events.map((e) => buildEvent(this.name, e)) };
+  }
+
+  /**
+   * Graceful shutdown: readiness off, wait for load balancers to notice, stop taking requests and
+   * let those in flight finish, stop consumers (committing what they handled), publish what the
+   * outbox holds, then close the connections. `flushOutbox: false` leaves the outbox as a crash would.
+   */
+  stop(options: { flushOutbox?: boolean } = {}): Promise<void> {
+    this.stopping ??= this.doStop(options.flushOutbox ?? true);
+    return this.stopping;
+  }
+
+  private async doStop(flushOutbox: boolean): Promise<void> {
+    const deadline = Date.now() + this.config.SHUTDOWN_TIMEOUT_MS;
+    const remaining = () => Math.max(0, deadline - Date.now());
+    this.health.beginShutdown();
+    if (this.server && this.config.SHUTDOWN_DELAY_MS > 0) {
+      await new Promise((resolve) => setTimeout(resolve, this.config.SHUTDOWN_DELAY_MS));
+    }
+    if (this.server) {
+      const server = this.server;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const forced = setTimeout(() => server.closeAllConnections(), Math.max(1, remaining() - 2_000));
+      await closed;
+      clearTimeout(forced);
+    }
+    await Promise.all(
+      this.consumers.map((c) => c.stop().catch((err) => this.logger.warn({ err }, 'consumer stop failed'))),
+    );
+    await this.relay.stop({ flush: flushOutbox, timeoutMs: remaining() });
+    this.health.stop();
+    await this.producer.disconnect().catch(() => undefined);
+    await this.admin.disconnect().catch(() => undefined);
+    await this.store.close().catch(() => undefined);
+    this.redis.disconnect();
+    await shutdownTracing();
+    this.logger.info(`${this.name} stopped`);
+  }
+}
+
+/** SIGTERM/SIGINT stop the service gracefully; a second signal exits at once. */
+export function exitOnSignals<C extends BaseConfig>(runtime: ServiceRuntime<C>): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(130);
+    signalled = true;
+    runtime.logger.info({ signal }, 'shutting down');
+    runtime.stop().then(
+      () => process.exit(0),
+      (err) => {
+        runtime.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('unhandledRejection', (err) => {
+    runtime.logger.fatal({ err }, 'unhandled promise rejection');
+    void runtime.stop({ flushOutbox: true }).finally(() => process.exit(1));
+  });
+}

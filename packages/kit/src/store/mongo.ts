@@ -1,0 +1,61 @@
+import mongoose, { type Connection, Schema } from 'mongoose';
+import type { Logger } from '../logger.ts';
+
+export type { Connection };
+
+/**
+ * Opens the service's own database. Locally that is FerretDB on PostgreSQL, in production a
+ * MongoDB replica set; the code stays inside what both support (no multi-document transactions,
+ * no change streams, a small aggregation subset), and uniqueness is always enforced by unique
+ * indexes on insert.
+ */
+export async function connectStore(options: {
+  url: string;
+  database: string;
+  logger: Logger;
+}): Promise<Connection> {
+  const connection = mongoose.createConnection(options.url, {
+    dbName: options.database,
+    serverSelectionTimeoutMS: 5_000,
+    maxPoolSize: 40,
+    // Indexes are created by the service's migrate step (and at start on the local stack),
+    // never implicitly by mongoose on first use.
+    autoIndex: false,
+    autoCreate: false,
+  });
+  connection.on('disconnected', () => options.logger.warn('store disconnected'));
+  connection.on('reconnected', () => options.logger.info('store reconnected'));
+  await connection.asPromise();
+  return connection;
+}
+
+export async function pingStore(connection: Connection): Promise<void> {
+  if (connection.readyState !== 1 || !connection.db) throw new Error('store not connected');
+  await connection.db.command({ ping: 1 });
+}
+
+/** Creates the collections and indexes of every model on the connection (idempotent). */
+export async function ensureIndexes(connection: Connection): Promise<void> {
+  for (const model of Object.values(connection.models)) {
+    await model.createCollection().catch((err: { codeName?: string; code?: number }) => {
+      if (err.codeName !== 'NamespaceExists' && err.code !== 48) throw err;
+    });
+    await model.createIndexes();
+  }
+}
+
+/** Collections the kit itself keeps in every service's database. */
+export function registerKitModels(connection: Connection): void {
+  const outbox = new Schema(
+    { _id: String, createdAt: Date },
+    { collection: 'outbox', strict: false, versionKey: false },
+  );
+  outbox.index({ createdAt: 1 }, { name: 'createdAt' });
+  connection.model('OutboxRecord', outbox);
+  const processed = new Schema(
+    { _id: String, at: Date },
+    { collection: 'processed_events', strict: false, versionKey: false },
+  );
+  processed.index({ at: 1 }, { name: 'at' });
+  connection.model('ProcessedEvent', processed);
+}
