@@ -2,6 +2,8 @@
 # shellcheck shell=bash
 
 set -euo pipefail
+# A failing command names itself instead of ending the script silently.
+trap 'rc=$?; printf "\033[1;31merror:\033[0m %s failed (exit %s) at %s:%s\n" "$BASH_COMMAND" "$rc" "${BASH_SOURCE[0]}" "$LINENO" >&2' ERR
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export ROOT
@@ -49,7 +51,7 @@ ensure_deps() {
   ensure_node
   local stamp="$ROOT/node_modules/.install-stamp"
   local want
-  want="$(cd "$ROOT" && cat pnpm-lock.yaml pnpm-workspace.yaml package.json packages/*/package.json services/*/package.json load-tests/package.json 2>/dev/null | sha256sum | cut -d' ' -f1)"
+  want="$(cd "$ROOT" && shopt -s nullglob && cat pnpm-lock.yaml pnpm-workspace.yaml package.json packages/*/package.json services/*/package.json load-tests/package.json 2>/dev/null | sha256sum | cut -d' ' -f1)" || true
   if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
     log "installing workspace packages"
     local frozen=--frozen-lockfile

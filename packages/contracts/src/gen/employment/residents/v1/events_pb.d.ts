@@ -5,6 +5,7 @@
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 import type { Date, Education, EmploymentStatus, HardshipCategory, Sex, WorkCapacity } from "../../common/v1/types_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
 
 /**
  * Describes the file employment/residents/v1/events.proto.
@@ -97,4 +98,190 @@ export declare type ResidentRegistered = Message<"employment.residents.v1.Reside
  * Use `create(ResidentRegisteredSchema)` to create a new message.
  */
 export declare const ResidentRegisteredSchema: GenMessage<ResidentRegistered>;
+
+/**
+ * ResidentProfileChanged: what a person declared changed (skills, education, hardship, place).
+ * Carries the whole profile after the change, so a consumer's read model needs no history.
+ *
+ * @generated from message employment.residents.v1.ResidentProfileChanged
+ */
+export declare type ResidentProfileChanged = Message<"employment.residents.v1.ResidentProfileChanged"> & {
+  /**
+   * @generated from field: string resident_id = 1;
+   */
+  residentId: string;
+
+  /**
+   * @generated from field: string community_code = 2;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: string full_name = 3;
+   */
+  fullName: string;
+
+  /**
+   * @generated from field: employment.common.v1.Education education = 4;
+   */
+  education: Education;
+
+  /**
+   * @generated from field: employment.common.v1.WorkCapacity work_capacity = 5;
+   */
+  workCapacity: WorkCapacity;
+
+  /**
+   * @generated from field: repeated employment.common.v1.HardshipCategory hardship_categories = 6;
+   */
+  hardshipCategories: HardshipCategory[];
+
+  /**
+   * @generated from field: repeated string skills = 7;
+   */
+  skills: string[];
+
+  /**
+   * @generated from field: string occupation = 8;
+   */
+  occupation: string;
+
+  /**
+   * @generated from field: string household_id = 9;
+   */
+  householdId: string;
+
+  /**
+   * The aggregate's version after the change; consumers ignore anything older than they hold.
+   *
+   * @generated from field: uint32 version = 10;
+   */
+  version: number;
+};
+
+/**
+ * Describes the message employment.residents.v1.ResidentProfileChanged.
+ * Use `create(ResidentProfileChangedSchema)` to create a new message.
+ */
+export declare const ResidentProfileChangedSchema: GenMessage<ResidentProfileChanged>;
+
+/**
+ * EmploymentStatusChanged: a person's employment status changed (a job found or lost).
+ *
+ * @generated from message employment.residents.v1.EmploymentStatusChanged
+ */
+export declare type EmploymentStatusChanged = Message<"employment.residents.v1.EmploymentStatusChanged"> & {
+  /**
+   * @generated from field: string resident_id = 1;
+   */
+  residentId: string;
+
+  /**
+   * @generated from field: string community_code = 2;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: string household_id = 3;
+   */
+  householdId: string;
+
+  /**
+   * @generated from field: employment.common.v1.EmploymentStatus previous_status = 4;
+   */
+  previousStatus: EmploymentStatus;
+
+  /**
+   * @generated from field: employment.common.v1.EmploymentStatus status = 5;
+   */
+  status: EmploymentStatus;
+
+  /**
+   * When the new status began (e.g. a placement's start date), not when it was recorded.
+   *
+   * @generated from field: google.protobuf.Timestamp since = 6;
+   */
+  since?: Timestamp | undefined;
+
+  /**
+   * Free text or a code, e.g. "placement", "survey", "declaration".
+   *
+   * @generated from field: string reason = 7;
+   */
+  reason: string;
+
+  /**
+   * Set when the change came from a jobs placement.
+   *
+   * @generated from field: string placement_id = 8;
+   */
+  placementId: string;
+
+  /**
+   * @generated from field: uint32 version = 9;
+   */
+  version: number;
+};
+
+/**
+ * Describes the message employment.residents.v1.EmploymentStatusChanged.
+ * Use `create(EmploymentStatusChangedSchema)` to create a new message.
+ */
+export declare const EmploymentStatusChangedSchema: GenMessage<EmploymentStatusChanged>;
+
+/**
+ * HouseholdStatusChanged: a household's derived status changed, e.g. it became a
+ * zero-employment household (零就业家庭) or stopped being one.
+ *
+ * @generated from message employment.residents.v1.HouseholdStatusChanged
+ */
+export declare type HouseholdStatusChanged = Message<"employment.residents.v1.HouseholdStatusChanged"> & {
+  /**
+   * @generated from field: string household_id = 1;
+   */
+  householdId: string;
+
+  /**
+   * @generated from field: string community_code = 2;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: bool zero_employment = 3;
+   */
+  zeroEmployment: boolean;
+
+  /**
+   * @generated from field: bool double_unemployed = 4;
+   */
+  doubleUnemployed: boolean;
+
+  /**
+   * When the new status began.
+   *
+   * @generated from field: google.protobuf.Timestamp since = 5;
+   */
+  since?: Timestamp | undefined;
+
+  /**
+   * @generated from field: repeated string member_resident_ids = 6;
+   */
+  memberResidentIds: string[];
+
+  /**
+   * @generated from field: bool previous_zero_employment = 7;
+   */
+  previousZeroEmployment: boolean;
+
+  /**
+   * @generated from field: uint32 version = 8;
+   */
+  version: number;
+};
+
+/**
+ * Describes the message employment.residents.v1.HouseholdStatusChanged.
+ * Use `create(HouseholdStatusChangedSchema)` to create a new message.
+ */
+export declare const HouseholdStatusChangedSchema: GenMessage<HouseholdStatusChanged>;
 
