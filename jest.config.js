@@ -17,11 +17,16 @@ const base = {
 
 /** @type {import('jest').Config} */
 const config = {
+  // Component and end-to-end tests wait on real brokers and stores.
+  testTimeout: 90_000,
   projects: [
     {
       ...base,
       displayName: 'unit',
-      testMatch: ['<rootDir>/packages/*/test/unit/**/*.test.ts', '<rootDir>/services/*/test/unit/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/packages/*/test/unit/**/*.test.ts',
+        '<rootDir>/services/*/test/unit/**/*.test.ts',
+      ],
     },
     {
       ...base,

@@ -76,6 +76,8 @@ export class IdempotentConsumer {
       allowAutoTopicCreation: false,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
+      // Short fetch long-polls: a stop (which waits for the poll in flight) takes a second, not five.
+      maxWaitTimeInMs: 1_000,
       retry: { retries: 10 },
     });
     this.processed = options.store.collection<ProcessedEvent>('processed_events');

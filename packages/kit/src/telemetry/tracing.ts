@@ -49,6 +49,11 @@ export function initTracing(options: {
   }
   for (const exporter of options.exporters ?? []) spanProcessors.push(new SimpleSpanProcessor(exporter));
   processors = spanProcessors;
+  // Replace whatever an earlier copy of this module registered (test runners load modules afresh
+  // per file while the API's globals live on).
+  trace.disable();
+  context.disable();
+  propagation.disable();
   provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
     spanProcessors,

@@ -1,0 +1,3 @@
+export * from './infra.ts';
+export * from './kafka-probe.ts';
+export * from './wait.ts';
