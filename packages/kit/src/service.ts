@@ -61,6 +61,8 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
   readonly outbox: Outbox;
   readonly health: HealthMonitor;
   consumers: IdempotentConsumer[] = [];
+  /** Extra clean-ups run at the end of stop(). */
+  readonly closers: Array<() => Promise<void>> = [];
   server: Server | undefined;
   private readonly definition: ServiceDefinition<C>;
   private stopping: Promise<void> | undefined;
@@ -136,6 +138,9 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
       sweepIntervalMs: config.OUTBOX_SWEEP_INTERVAL_MS,
       ...(options.sweepGraceMs === undefined ? {} : { sweepGraceMs: options.sweepGraceMs }),
     });
+    // Health checks use a client that fails at once: a retrying one piles up calls while the
+    // broker is away.
+    const probeAdmin = createKafka(config, logger, { retries: 0, quiet: true }).admin();
     const health = new HealthMonitor(
       {
         store: () => pingStore(store),
@@ -143,7 +148,8 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
           await redis.ping();
         },
         kafka: async () => {
-          await admin.describeCluster();
+          await probeAdmin.connect();
+          await probeAdmin.describeCluster();
         },
       },
       logger,
@@ -282,6 +288,7 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
     this.health.stop();
     await this.producer.disconnect().catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);
+    for (const close of this.closers) await close().catch(() => undefined);
     await this.store.close().catch(() => undefined);
     this.redis.disconnect();
     await shutdownTracing();

@@ -74,7 +74,8 @@ export class IdempotentConsumer {
     this.consumer = options.kafka.consumer({
       groupId: options.definition.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
+      // A crashed member's partitions move on after 10 s (the broker's minimum is 6 s).
+      sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
       // Short fetch long-polls: a stop (which waits for the poll in flight) takes a second, not five.
       maxWaitTimeInMs: 1_000,

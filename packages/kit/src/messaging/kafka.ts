@@ -9,7 +9,14 @@ export interface TopicSpec {
   config?: Record<string, string>;
 }
 
-export function createKafka(config: BaseConfig, logger: Logger): Kafka {
+/**
+ * A Kafka client for the service. `retries: 0` gives one that fails fast, for health checks.
+ */
+export function createKafka(
+  config: BaseConfig,
+  logger: Logger,
+  tuning: { retries?: number; quiet?: boolean } = {},
+): Kafka {
   const toPino: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
     [logLevel.ERROR]: 'error',
     [logLevel.WARN]: 'warn',
@@ -17,6 +24,9 @@ export function createKafka(config: BaseConfig, logger: Logger): Kafka {
     [logLevel.DEBUG]: 'debug',
   };
   const kafkaLogger = logger.child({ component: 'kafka' });
+  // While a broker is away, kafkajs reports every failed reconnect: log each distinct message at
+  // most once a minute, with how many repeats were held back.
+  const recent = new Map<string, { at: number; repeats: number }>();
   let sasl: SASLOptions | undefined;
   if (config.KAFKA_SASL_MECHANISM !== 'none') {
     sasl = {
@@ -30,15 +40,24 @@ export function createKafka(config: BaseConfig, logger: Logger): Kafka {
     brokers: config.KAFKA_BROKERS,
     ssl: config.KAFKA_SSL,
     connectionTimeout: 3_000,
-    retry: { initialRetryTime: 200, retries: 10 },
-    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 200, retries: tuning.retries ?? 10 },
+    logLevel: tuning.quiet ? logLevel.NOTHING : logLevel.WARN,
     logCreator:
       () =>
       ({ level, log }: LogEntry) => {
-        const { message, timestamp: _t, logger: _l, ...rest } = log;
-        // kafkajs reports expected, retried conditions at ERROR (e.g. "coordinator is loading" right
-        // after a broker start); they are noise unless they persist.
-        kafkaLogger[toPino[level] ?? 'info']({ ...rest }, message);
+        const { message, timestamp: _t, logger: _l, stack: _s, ...rest } = log;
+        const now = Date.now();
+        const seen = recent.get(message);
+        if (seen && now - seen.at < 60_000) {
+          seen.repeats++;
+          return;
+        }
+        recent.set(message, { at: now, repeats: 0 });
+        if (recent.size > 500) recent.clear();
+        kafkaLogger[toPino[level] ?? 'info'](
+          { ...rest, ...(seen?.repeats ? { repeatsHeldBack: seen.repeats } : {}) },
+          message,
+        );
       },
   };
   if (sasl) options.sasl = sasl;

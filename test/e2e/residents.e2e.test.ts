@@ -1,0 +1,169 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fromBinary } from '@bufbuild/protobuf';
+import { ResidentRegisteredSchema, Topics } from '@employment/contracts';
+import { createNationalIdGenerator } from '@employment/identifiers';
+import { LocalIssuer } from '@employment/kit';
+import { eventually, KafkaProbe, randomKeyBase64, testServiceEnv, uniqueName } from '@employment/testing';
+
+const root = join(__dirname, '..', '..');
+const run = promisify(execFile);
+
+/** The residents service as its own process, the way scripts/start and Kubernetes run it. */
+class ServiceProcess {
+  readonly url: string;
+  readonly output: string[] = [];
+  private readonly child: ChildProcess;
+
+  constructor(env: Record<string, string>, port: number) {
+    this.url = `http://127.0.0.1:${port}`;
+    this.child = spawn(process.execPath, ['services/residents/src/main.ts'], {
+      cwd: root,
+      env: { ...process.env, ...env, HTTP_PORT: String(port), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout?.on('data', (d) => this.output.push(d.toString()));
+    this.child.stderr?.on('data', (d) => this.output.push(d.toString()));
+  }
+
+  async ready(): Promise<void> {
+    await eventually(async () => (await fetch(`${this.url}/readyz`)).status === 200, {
+      timeoutMs: 60_000,
+      what: 'residents to be ready',
+    });
+  }
+
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null> {
+    if (this.child.exitCode !== null) return Promise.resolve(this.child.exitCode);
+    return new Promise((resolve) => {
+      this.child.once('exit', (code) => resolve(code));
+      this.child.kill('SIGTERM');
+    });
+  }
+}
+
+async function infra(action: 'start' | 'stop', part: string) {
+  await run(join(root, 'scripts', 'infra-ctl'), [action, part], {
+    env: { ...process.env, INFRA_PROFILE: 'test' },
+    timeout: 90_000,
+  });
+}
+
+describe('residents, end to end through Kafka', () => {
+  let issuer: LocalIssuer;
+  let jwks: { server: import('node:http').Server; jwksUrl: string };
+  let service: ServiceProcess;
+  let probe: KafkaProbe;
+  const ids = createNationalIdGenerator(Date.now() % 1_000_000);
+  const port = 18_000 + Math.floor(Math.random() * 2000);
+
+  beforeAll(async () => {
+    issuer = await LocalIssuer.create();
+    jwks = await issuer.serve();
+    probe = await KafkaProbe.start([Topics.residents]);
+    service = new ServiceProcess(
+      testServiceEnv({
+        SERVICE_NAME: 'residents',
+        MONGODB_DATABASE: uniqueName('residents_e2e'),
+        AUTH_JWKS_URL: jwks.jwksUrl,
+        PII_ENCRYPTION_KEY: randomKeyBase64(),
+        PII_HASH_KEY: randomKeyBase64(),
+        OUTBOX_SWEEP_INTERVAL_MS: '2000',
+      }),
+      port,
+    );
+    await service.ready();
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await probe?.stop();
+    await new Promise((resolve) => jwks.server.close(resolve));
+  });
+
+  const register = async (token: string, community: string) => {
+    const res = await fetch(`${service.url}/v1/residents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        nationalId: ids.next({ regionCode: '420102', birthDate: '1979-09-09' }),
+        fullName: '刘建国',
+        communityCode: community,
+        employmentStatus: 'laid-off',
+        skills: ['钳工'],
+      }),
+    });
+    return { status: res.status, body: (await res.json()) as { id: string } };
+  };
+
+  it('when a district registers a person over HTTP, then its event can be read from Kafka and decoded with the contracts', async () => {
+    const token = await issuer.token({
+      clientId: 'district-420102',
+      roles: ['residents:write'],
+      areas: ['420102'],
+    });
+    const created = await register(token, '420102001001');
+    expect(created.status).toBe(201);
+
+    const [record] = await probe.waitFor((r) => r.key === created.body.id);
+    const { envelope } = probe.envelopes(Topics.residents).find((e) => e.record === record)!;
+    const event = fromBinary(ResidentRegisteredSchema, envelope.payload);
+    expect(event.residentId).toBe(created.body.id);
+    expect(event.communityCode).toBe('420102001001');
+    expect(event.skills).toEqual(['钳工']);
+    expect(record!.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+  });
+
+  it('when the broker restarts while people register, then every registration is published and counted once', async () => {
+    const token = await issuer.token({
+      clientId: 'district-420102',
+      roles: ['residents:write', 'residents:read'],
+      areas: ['420102'],
+    });
+    const community = `420102${String(Math.floor(Math.random() * 900) + 100)}007`;
+    await infra('stop', 'kafka');
+    const accepted: string[] = [];
+    try {
+      for (let i = 0; i < 20; i++) {
+        const res = await register(token, community);
+        expect(res.status).toBe(201); // the registry keeps working without the broker
+        accepted.push(res.body.id);
+      }
+      const ready = await (await fetch(`${service.url}/readyz`)).json();
+      expect(ready.checks.kafka).toMatch(/^failing/);
+    } finally {
+      await infra('start', 'kafka');
+    }
+    // A reader that joins after the restart and reads the topic from its start.
+    const after = await KafkaProbe.start([Topics.residents], { fromBeginning: true });
+    try {
+      await after.waitFor((r) => accepted.includes(r.key ?? ''), accepted.length, 60_000);
+    } finally {
+      await after.stop();
+    }
+    const published = new Set(
+      after.records.map((r) => r.key).filter((k): k is string => accepted.includes(k ?? '')),
+    );
+    expect(published.size).toBe(accepted.length);
+
+    const stats = await eventually(
+      async () => {
+        const res = await fetch(`${service.url}/v1/communities/${community}/statistics`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        const body = (await res.json()) as { registered: number };
+        return body.registered === accepted.length ? body : undefined;
+      },
+      { timeoutMs: 60_000, what: 'every registration to be counted' },
+    );
+    expect(stats.registered).toBe(20);
+  });
+
+  it('when the process gets SIGTERM, then it drains and exits 0', async () => {
+    const code = await service.stop();
+    expect(code).toBe(0);
+    expect(service.output.join('')).toContain('residents stopped');
+  });
+});
