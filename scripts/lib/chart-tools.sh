@@ -58,6 +58,7 @@ ensure_kube_schemas() {
     "${pip[@]}" download --quiet --no-deps --only-binary=:all: \
       "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" -d "$dir/wheel" >&2 \
       || die "could not download kubernetes-validate $KUBERNETES_VALIDATE_VERSION from PyPI"
+    command -v unzip >/dev/null 2>&1 || die "unzip is needed to unpack the kubernetes-validate wheel"
     unzip -q "$dir"/wheel/kubernetes_validate-*.whl 'kubernetes_validate/kubernetes-json-schema/*' -d "$dir/wheel"
     local root="$dir/wheel/kubernetes_validate/kubernetes-json-schema" newest
     # Folders are named v<major>.<minor>.<patch>-local-strict; take the newest.
