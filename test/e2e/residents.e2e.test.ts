@@ -131,7 +131,9 @@ describe('residents, end to end through Kafka', () => {
         expect(res.status).toBe(201); // the registry keeps working without the broker
         accepted.push(res.body.id);
       }
-      const ready = await (await fetch(`${service.url}/readyz`)).json();
+      const ready = (await (await fetch(`${service.url}/readyz`)).json()) as {
+        checks: Record<string, string>;
+      };
       expect(ready.checks.kafka).toMatch(/^failing/);
     } finally {
       await infra('start', 'kafka');
