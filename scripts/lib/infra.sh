@@ -15,15 +15,26 @@ case "$INFRA_PROFILE" in
   test) PG_PORT=54330; FERRETDB_PORT=27027; KAFKA_PORT=9192; KAFKA_CONTROLLER_PORT=9193; REDIS_PORT=6389 ;;
   *) die "unknown INFRA_PROFILE '$INFRA_PROFILE' (dev or test)" ;;
 esac
+# Two stacks of one profile on one machine (e.g. two checkouts testing at once) need apart ports.
+if [[ -n "${INFRA_PORT_OFFSET:-}" ]]; then
+  PG_PORT=$((PG_PORT + INFRA_PORT_OFFSET)); FERRETDB_PORT=$((FERRETDB_PORT + INFRA_PORT_OFFSET))
+  KAFKA_PORT=$((KAFKA_PORT + INFRA_PORT_OFFSET)); KAFKA_CONTROLLER_PORT=$((KAFKA_CONTROLLER_PORT + INFRA_PORT_OFFSET))
+  REDIS_PORT=$((REDIS_PORT + INFRA_PORT_OFFSET))
+fi
 
 STATE="$CACHE/state/$INFRA_PROFILE"
 LOGS="$STATE/logs"
 PIDS="$STATE/pids"
 # PostgreSQL refuses to run as root, and the postgres user cannot enter root's home: when run as
 # root its data folder lives where that user can reach it.
-if [[ "$(id -u)" == 0 ]]; then PG_DATA="/var/tmp/employment-platform/$INFRA_PROFILE/postgres"; else PG_DATA="$STATE/postgres"; fi
+if [[ "$(id -u)" == 0 ]]; then
+  PG_DATA="/var/tmp/employment-platform-$(printf '%s' "$CACHE" | sha256sum | cut -c1-8)/$INFRA_PROFILE/postgres"
+else
+  PG_DATA="$STATE/postgres"
+fi
 
 export MONGODB_URL="mongodb://127.0.0.1:$FERRETDB_PORT"
+export TEST_PG_PORT="$PG_PORT"
 export KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 
