@@ -1,7 +1,7 @@
 # Shared helpers for the scripts in scripts/. Source it; do not run it.
 # shellcheck shell=bash
 
-set -euo pipefail
+set -Eeuo pipefail
 # A failing command names itself instead of ending the script silently.
 trap 'rc=$?; printf "\033[1;31merror:\033[0m %s failed (exit %s) at %s:%s\n" "$BASH_COMMAND" "$rc" "${BASH_SOURCE[0]}" "$LINENO" >&2' ERR
 
