@@ -64,6 +64,8 @@ export const baseConfigSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),
   OUTBOX_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
+  /** How long consumers remember handled event ids (redeliveries come within minutes). */
+  PROCESSED_EVENTS_RETENTION_HOURS: z.coerce.number().int().min(1).default(168),
   CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   CONSUMER_RETRY_BASE_MS: z.coerce.number().int().min(1).default(200),
   /** Wait after readiness turns off, so load balancers stop sending before the server closes. */

@@ -138,9 +138,9 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
       sweepIntervalMs: config.OUTBOX_SWEEP_INTERVAL_MS,
       ...(options.sweepGraceMs === undefined ? {} : { sweepGraceMs: options.sweepGraceMs }),
     });
-    // Health checks use a client that fails at once: a retrying one piles up calls while the
-    // broker is away.
-    const probeAdmin = createKafka(config, logger, { retries: 0, quiet: true }).admin();
+    // Health checks use a client that fails at once (a retrying one piles up calls while the
+    // broker is away) and a connection of their own, closed after each check.
+    const probeKafka = createKafka(config, logger, { retries: 0, quiet: true });
     const health = new HealthMonitor(
       {
         store: () => pingStore(store),
@@ -148,8 +148,13 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
           await redis.ping();
         },
         kafka: async () => {
-          await probeAdmin.connect();
-          await probeAdmin.describeCluster();
+          const probe = probeKafka.admin();
+          try {
+            await probe.connect();
+            await probe.describeCluster();
+          } finally {
+            await probe.disconnect().catch(() => undefined);
+          }
         },
       },
       logger,
@@ -194,6 +199,7 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
           }),
       );
       await Promise.all(runtime.consumers.map((c) => c.start()));
+      runtime.schedulePruning();
       await runtime.listen(options);
       await runtime.health.start();
       runtime.logger.info({ port: runtime.port }, `${runtime.name} started`);
@@ -215,6 +221,24 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
       replicationFactor: this.config.KAFKA_TOPIC_REPLICATION_FACTOR,
     });
     await ensureIndexes(this.store);
+  }
+
+  private pruneTimer: NodeJS.Timeout | undefined;
+
+  /** Hourly, consumers forget event ids older than the retention. */
+  schedulePruning(): void {
+    const prune = async () => {
+      const cutoff = new Date(Date.now() - this.config.PROCESSED_EVENTS_RETENTION_HOURS * 3_600_000);
+      for (const consumer of this.consumers) {
+        const removed = await consumer.prune(cutoff).catch((err) => {
+          this.logger.warn({ err }, 'pruning processed events failed');
+          return 0;
+        });
+        if (removed > 0) this.logger.info({ group: consumer.groupId, removed }, 'pruned processed events');
+      }
+    };
+    this.pruneTimer = setInterval(() => void prune(), 3_600_000);
+    this.pruneTimer.unref();
   }
 
   private async listen(options: StartOptions): Promise<void> {
@@ -270,6 +294,7 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
     const deadline = Date.now() + this.config.SHUTDOWN_TIMEOUT_MS;
     const remaining = () => Math.max(0, deadline - Date.now());
     this.health.beginShutdown();
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     if (this.server && this.config.SHUTDOWN_DELAY_MS > 0) {
       await new Promise((resolve) => setTimeout(resolve, this.config.SHUTDOWN_DELAY_MS));
     }

@@ -8,6 +8,17 @@ import { extractTraceContext, inSpan, SpanKind } from '../telemetry/tracing.ts';
 import { decodeEnvelope } from './events.ts';
 import { deadLetterTopic } from './kafka.ts';
 
+/**
+ * Thrown by a handler for an event that can never be applied (it breaks a rule of the contract):
+ * retrying cannot help, so it goes to the dead-letter topic at once.
+ */
+export class PoisonEventError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PoisonEventError';
+  }
+}
+
 export interface EventContext {
   envelope: EventEnvelope;
   topic: string;
@@ -26,10 +37,14 @@ export interface ConsumerDefinition {
   handlers: Record<string, EventHandler>;
 }
 
+/**
+ * One row per claim (`<group>/<event id>`, with its lease) and one per completion
+ * (`<group>/<event id>/done`). Only inserts on the normal path: on FerretDB an update or a
+ * lookup scans the collection, an insert does not.
+ */
 interface ProcessedEvent {
   _id: string;
-  status: 'processing' | 'done';
-  leaseUntil: Date;
+  leaseUntil?: Date;
   at: Date;
 }
 
@@ -148,14 +163,9 @@ export class IdempotentConsumer {
         for (let attempt = 1; ; attempt++) {
           try {
             await handler(ctx);
-            await this.processed.updateOne(
-              { _id: this.key(envelope.eventId) },
-              { $set: { status: 'done', at: new Date() } },
-            );
-            metrics.consumed.inc({ topic, type: envelope.eventType, result: 'applied' });
-            return;
+            break;
           } catch (err) {
-            if (attempt >= this.options.maxAttempts) {
+            if (attempt >= this.options.maxAttempts || err instanceof PoisonEventError) {
               await this.release(envelope.eventId);
               await this.deadLetter(topic, partition, message, err as Error, attempt);
               metrics.consumed.inc({ topic, type: envelope.eventType, result: 'dead-lettered' });
@@ -166,6 +176,13 @@ export class IdempotentConsumer {
             await new Promise((resolve) => setTimeout(resolve, wait));
           }
         }
+        // Outside the retries: a failure to record completion must not apply the event again.
+        await this.processed
+          .insertOne({ _id: `${this.key(envelope.eventId)}/done`, at: new Date() })
+          .catch((err) => {
+            if (!isDuplicateKeyError(err)) throw err;
+          });
+        metrics.consumed.inc({ topic, type: envelope.eventType, result: 'applied' });
       },
     ).finally(() => {
       metrics.consumeDuration.observe({ topic }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -187,26 +204,36 @@ export class IdempotentConsumer {
       const now = new Date();
       const leaseUntil = new Date(now.getTime() + CLAIM_LEASE_MS);
       try {
-        await this.processed.insertOne({ _id: id, status: 'processing', leaseUntil, at: now });
+        await this.processed.insertOne({ _id: id, leaseUntil, at: now });
         return true;
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;
       }
-      const existing = await this.processed.findOne({ _id: id });
-      if (!existing) continue; // released meanwhile: claim again
-      if (existing.status === 'done') return false;
-      if (existing.leaseUntil < now) {
+      if (await this.processed.findOne({ _id: `${id}/done` })) return false;
+      const lease = (await this.processed.findOne({ _id: id }))?.leaseUntil;
+      if (!lease) continue; // released meanwhile: claim again
+      if (lease < now) {
         const taken = await this.processed.updateOne(
-          { _id: id, status: 'processing', leaseUntil: existing.leaseUntil },
+          { _id: id, leaseUntil: lease },
           { $set: { leaseUntil, at: now } },
         );
         if (taken.matchedCount === 1) return true;
         continue;
       }
       await new Promise((resolve) =>
-        setTimeout(resolve, Math.min(1_000, existing.leaseUntil.getTime() - now.getTime() + 10)),
+        setTimeout(resolve, Math.min(1_000, lease.getTime() - now.getTime() + 10)),
       );
     }
+  }
+
+  /** Forgets completions older than the retention (redeliveries come within minutes, not weeks). */
+  async prune(olderThan: Date): Promise<number> {
+    const prefix = `${this.options.definition.groupId}/`;
+    const result = await this.processed.deleteMany({
+      _id: { $gte: prefix, $lt: `${prefix}\uffff` },
+      at: { $lt: olderThan },
+    });
+    return result.deletedCount;
   }
 
   private async release(eventId: string): Promise<void> {

@@ -45,6 +45,16 @@ interface OutboxRecord {
   >;
 }
 
+interface PendingGroup {
+  changes: Change[];
+  waiters: Array<{
+    from: number;
+    count: number;
+    resolve: (outcomes: ChangeOutcome[]) => void;
+    reject: (err: unknown) => void;
+  }>;
+}
+
 /** How many applied changes' outbox ids an update keeps, to recognise its own replay. */
 const RECENT_CHANGES = 32;
 
@@ -69,9 +79,50 @@ export class Outbox {
     this.relay = relay;
   }
 
-  /** Stores, applies and queues for publishing; one outcome per change, in order. */
-  async commit(changes: Change[]): Promise<ChangeOutcome[]> {
-    if (changes.length === 0) return [];
+  /**
+   * Stores, applies and queues for publishing; one outcome per change, in order.
+   *
+   * Commits that arrive while an earlier write is in flight are written together as one group
+   * (one insertMany per collection instead of three writes per request): the store sees a few
+   * large writes under load, and an idle service writes at once, with no added wait.
+   */
+  commit(changes: Change[]): Promise<ChangeOutcome[]> {
+    if (changes.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.pending ??= { changes: [], waiters: [] };
+      this.pending.waiters.push({
+        from: this.pending.changes.length,
+        count: changes.length,
+        resolve,
+        reject,
+      });
+      this.pending.changes.push(...changes);
+      this.writeGroups();
+    });
+  }
+
+  private pending: PendingGroup | undefined;
+  private writing = false;
+
+  private writeGroups(): void {
+    if (this.writing) return;
+    this.writing = true;
+    void (async () => {
+      while (this.pending) {
+        const group = this.pending;
+        this.pending = undefined;
+        try {
+          const outcomes = await this.write(group.changes);
+          for (const w of group.waiters) w.resolve(outcomes.slice(w.from, w.from + w.count));
+        } catch (err) {
+          for (const w of group.waiters) w.reject(err);
+        }
+      }
+      this.writing = false;
+    })();
+  }
+
+  private async write(changes: Change[]): Promise<ChangeOutcome[]> {
     const now = new Date();
     await this.collection.insertMany(
       changes.map((c) => ({
@@ -139,7 +190,10 @@ export class Outbox {
           const m = item.mutation as Extract<Mutation, { op: 'update' }>;
           const collection = this.connection.collection(m.collection);
           const update = withChangeMark(m.update, item.change.id);
-          const result = await collection.updateOne(m.filter as never, update as never);
+          // A later update skips an aggregate that already carries this change's mark, so a
+          // replay never applies an $inc or $push twice.
+          const filter = step === 0 ? m.filter : { ...m.filter, _changes: { $ne: item.change.id } };
+          const result = await collection.updateOne(filter as never, update as never);
           if (result.matchedCount === 1 || step > 0) return;
           const replay = await collection.countDocuments(
             { _id: m.filter._id, _changes: item.change.id } as never,
@@ -202,6 +256,8 @@ export class OutboxRelay {
   private outbox: Outbox | undefined;
   private readonly queue: QueuedChange[] = [];
   private readonly known = new Set<string>();
+  /** Ids published lately, so a sweep that read a record just before its deletion skips it. */
+  private readonly recent = new Map<string, number>();
   private flushing: Promise<void> | undefined;
   private sweeping: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -338,6 +394,7 @@ export class OutboxRelay {
     const now = Date.now();
     for (const change of batch) {
       this.known.delete(change.id);
+      this.recent.set(change.id, now);
       for (const event of change.events) {
         this.options.metrics.outboxPublished.inc({ topic: event.topic });
         this.options.metrics.outboxLag.observe((now - new Date(event.occurredAt).getTime()) / 1000);
@@ -366,8 +423,11 @@ export class OutboxRelay {
         .toArray();
       if (records.length === 0) return;
       after = records.at(-1)!._id;
+      this.forgetOldPublished();
+      const published = records.filter((r) => this.recent.has(r._id)).map((r) => r._id);
+      if (published.length > 0) await outbox.collection.deleteMany({ _id: { $in: published } });
       const changes: Change[] = records
-        .filter((r) => !this.known.has(r._id))
+        .filter((r) => !this.known.has(r._id) && !this.recent.has(r._id))
         .map((r) => ({
           id: r._id,
           mutations: decodeMutations(r),
@@ -390,6 +450,14 @@ export class OutboxRelay {
       this.enqueue(applied);
       await this.drain(30_000);
       if (records.length < 500) return;
+    }
+  }
+
+  private forgetOldPublished(): void {
+    const cutoff = Date.now() - 10 * 60_000;
+    for (const [id, at] of this.recent) {
+      if (at >= cutoff && this.recent.size <= 200_000) break;
+      this.recent.delete(id);
     }
   }
 

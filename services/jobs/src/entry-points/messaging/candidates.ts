@@ -1,0 +1,108 @@
+import {
+  EmploymentStatusChangedSchema,
+  HouseholdStatusChangedSchema,
+  ResidentProfileChangedSchema,
+  ResidentRegisteredSchema,
+} from '@employment/contracts';
+import {
+  type ConsumerDefinition,
+  decodePayload,
+  type EventContext,
+  envelopeOccurredAt,
+} from '@employment/kit';
+import type { CandidateDocument, HouseholdDocument } from '../../data-access/models.ts';
+import type { JobsRepository } from '../../data-access/repository.ts';
+import type { CandidatePool } from '../../domain/candidate-pool.ts';
+import {
+  fromEmploymentStatusChanged,
+  fromHouseholdStatusChanged,
+  fromProfileChanged,
+  fromRegistered,
+  type VersionedUpdate,
+} from '../../domain/candidates.ts';
+
+const COMMUNITY_CODE = /^\d{12}$/;
+
+/**
+ * Builds the candidate read model from residents' events: each event is applied to the store
+ * (guarded by the resident's version, so a stale or repeated event changes nothing) and then to
+ * this replica's in-memory pool. The kit's idempotent consumer already skips redelivered event
+ * ids; the version guard also covers events replayed under new ids or arriving out of order.
+ * A malformed event throws and ends in the group's dead-letter topic after the retries.
+ */
+export function candidatesConsumer(options: {
+  groupId: string;
+  topic: string;
+  repository: JobsRepository;
+  pool: CandidatePool;
+}): ConsumerDefinition {
+  const { repository, pool } = options;
+
+  const applyCandidate = async (ctx: EventContext, residentId: string, change: VersionedUpdate) => {
+    const doc = await repository.applyVersioned<CandidateDocument>(
+      'candidates',
+      residentId,
+      change.versionField,
+      change.version,
+      change.update,
+    );
+    if (doc) pool.putCandidate(doc);
+    else ctx.logger.debug({ residentId, version: change.version }, 'stale resident event ignored');
+  };
+
+  const requireIds = (ctx: EventContext, fields: Record<string, string>) => {
+    for (const [name, value] of Object.entries(fields)) {
+      if (name === 'communityCode' ? !COMMUNITY_CODE.test(value) : !value)
+        throw new Error(`${ctx.envelope.eventType} ${ctx.envelope.eventId} has no valid ${name}`);
+    }
+  };
+
+  return {
+    groupId: options.groupId,
+    topics: [options.topic],
+    handlers: {
+      [ResidentRegisteredSchema.typeName]: async (ctx) => {
+        const event = decodePayload(ResidentRegisteredSchema, ctx.envelope);
+        requireIds(ctx, { residentId: event.residentId, communityCode: event.communityCode });
+        await applyCandidate(
+          ctx,
+          event.residentId,
+          fromRegistered(event, envelopeOccurredAt(ctx.envelope), new Date()),
+        );
+      },
+      [ResidentProfileChangedSchema.typeName]: async (ctx) => {
+        const event = decodePayload(ResidentProfileChangedSchema, ctx.envelope);
+        requireIds(ctx, { residentId: event.residentId, communityCode: event.communityCode });
+        if (event.version < 1)
+          throw new Error(`ResidentProfileChanged ${ctx.envelope.eventId} has no version`);
+        await applyCandidate(ctx, event.residentId, fromProfileChanged(event, new Date()));
+      },
+      [EmploymentStatusChangedSchema.typeName]: async (ctx) => {
+        const event = decodePayload(EmploymentStatusChangedSchema, ctx.envelope);
+        requireIds(ctx, { residentId: event.residentId, communityCode: event.communityCode });
+        if (event.version < 1)
+          throw new Error(`EmploymentStatusChanged ${ctx.envelope.eventId} has no version`);
+        await applyCandidate(
+          ctx,
+          event.residentId,
+          fromEmploymentStatusChanged(event, envelopeOccurredAt(ctx.envelope), new Date()),
+        );
+      },
+      [HouseholdStatusChangedSchema.typeName]: async (ctx) => {
+        const event = decodePayload(HouseholdStatusChangedSchema, ctx.envelope);
+        requireIds(ctx, { householdId: event.householdId, communityCode: event.communityCode });
+        if (event.version < 1)
+          throw new Error(`HouseholdStatusChanged ${ctx.envelope.eventId} has no version`);
+        const change = fromHouseholdStatusChanged(event, new Date());
+        const doc = await repository.applyVersioned<HouseholdDocument>(
+          'households',
+          event.householdId,
+          change.versionField,
+          change.version,
+          change.update,
+        );
+        if (doc) pool.putHousehold(doc);
+      },
+    },
+  };
+}
