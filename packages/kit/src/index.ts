@@ -1,3 +1,4 @@
+export * from './audit.ts';
 export * from './auth/jwt.ts';
 export * from './auth/local-issuer.ts';
 export * from './auth/principal.ts';
@@ -6,6 +7,7 @@ export * from './errors.ts';
 export * from './health.ts';
 export * from './http/app.ts';
 export * from './http/openapi.ts';
+export * from './http/routes.ts';
 export * from './logger.ts';
 export * from './messaging/consumer.ts';
 export * from './messaging/events.ts';
@@ -17,3 +19,4 @@ export * from './service.ts';
 export * from './store/mongo.ts';
 export * from './telemetry/metrics.ts';
 export * from './telemetry/tracing.ts';
+export * from './writes.ts';

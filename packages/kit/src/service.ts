@@ -18,6 +18,7 @@ import { type Change, type Mutation, Outbox, OutboxRelay } from './messaging/out
 import { connectStore, ensureIndexes, pingStore, registerKitModels } from './store/mongo.ts';
 import { Metrics } from './telemetry/metrics.ts';
 import { initTracing, shutdownTracing } from './telemetry/tracing.ts';
+import type { ChangeWriter } from './writes.ts';
 
 export interface ServiceDefinition<C extends BaseConfig = BaseConfig> {
   config: C;
@@ -109,8 +110,8 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
       database: config.MONGODB_DATABASE ?? config.SERVICE_NAME,
       logger,
     });
-    registerKitModels(store);
     definition.models(store);
+    registerKitModels(store);
     const redis = new Redis(config.REDIS_URL, {
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,
@@ -273,6 +274,14 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
   get port(): number {
     const address = this.server?.address();
     return typeof address === 'object' && address ? address.port : this.config.HTTP_PORT;
+  }
+
+  /** Builds and commits changes: what use cases write through. */
+  get writer(): ChangeWriter {
+    return {
+      change: (mutations, events) => this.change(mutations, events),
+      commit: (changes) => this.outbox.commit(changes),
+    };
   }
 
   /** A change carrying this service's events, ready for `outbox.commit`. */

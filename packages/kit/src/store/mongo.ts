@@ -58,4 +58,13 @@ export function registerKitModels(connection: Connection): void {
   );
   processed.index({ at: 1 }, { name: 'at' });
   connection.model('ProcessedEvent', processed);
+  // A service may declare its own audit model (with more indexes); the kit's is the default.
+  if (connection.models.AuditEntry) return;
+  const audit = new Schema(
+    { _id: String, subjectId: String, actor: String, at: Date },
+    { collection: 'audit_log', strict: false, versionKey: false },
+  );
+  audit.index({ subjectId: 1, at: 1 }, { name: 'subject_at' });
+  audit.index({ actor: 1, at: 1 }, { name: 'actor_at' });
+  connection.model('AuditEntry', audit);
 }

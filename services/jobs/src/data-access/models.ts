@@ -243,19 +243,7 @@ export interface PlacementDocument {
   updatedAt: Date;
 }
 
-/** Who did what to which record, when, with the state before and after. */
-export interface AuditEntry {
-  _id: string;
-  at: Date;
-  actor: string;
-  action: string;
-  subjectType: string;
-  subjectId: string;
-  communityCode: string | null;
-  before: Record<string, unknown> | null;
-  after: Record<string, unknown> | null;
-  requestId: string | null;
-}
+export type { AuditEntry } from '@employment/kit';
 
 export function registerModels(connection: Connection): void {
   const model = (name: string, collection: string, indexes: Array<[Record<string, 1>, object]>) => {

@@ -1,20 +1,20 @@
 import {
+  type Actor,
   AppError,
+  type AuditEntry,
+  assertInArea,
+  assertVisible,
+  auditInsert,
+  bodyProblem,
   type Change,
   type ChangeOutcome,
-  canAccessArea,
   type EventDraft,
+  auditEntry as kitAuditEntry,
   type Mutation,
-  newId,
-  type Principal,
 } from '@employment/kit';
-import { type AuditEntry, COLLECTIONS } from '../data-access/models.ts';
 
 /** Who is calling: the authenticated client and the request, for audit entries. */
-export interface Caller {
-  principal: Principal;
-  requestId: string;
-}
+export type Caller = Actor;
 
 /** How use cases write: a change through the kit's outbox (ServiceRuntime.change / outbox.commit). */
 export interface Writer {
@@ -57,44 +57,8 @@ export function auditEntry(
     after: object | null;
   },
 ): AuditEntry {
-  return {
-    _id: newId(),
-    at,
-    actor: caller.principal.clientId,
-    requestId: caller.requestId,
-    ...entry,
-    before: entry.before ? stripInternals(entry.before) : null,
-    after: entry.after ? stripInternals(entry.after) : null,
-  };
+  const subject = { type: entry.subjectType, id: entry.subjectId, communityCode: entry.communityCode };
+  return kitAuditEntry(caller, entry.action, subject, entry.before, entry.after, at);
 }
 
-export const auditInsert = (entry: AuditEntry): Mutation => ({
-  op: 'insert',
-  collection: COLLECTIONS.audit,
-  document: entry,
-});
-
-/** The kit's replay marks are bookkeeping, not state: keep them out of the audit trail. */
-function stripInternals(doc: object): Record<string, unknown> {
-  const { _changes: _c, ...rest } = doc as Record<string, unknown>;
-  return rest;
-}
-
-/** Records of people outside the caller's area do not exist for the caller: 404, not 403. */
-export function assertVisible(principal: Principal, communityCode: string, what: string): void {
-  if (!canAccessArea(principal, communityCode))
-    throw new AppError('not-found', `no such ${what} in your area`);
-}
-
-/** Writing into a community needs an area scope covering it. */
-export function assertInArea(principal: Principal, communityCode: string): void {
-  if (!canAccessArea(principal, communityCode)) {
-    throw new AppError('forbidden', `community ${communityCode} lies outside this client's area`);
-  }
-}
-
-export function bodyProblem(pointer: string, detail: string): AppError {
-  return new AppError('validation-failed', `${pointer}: ${detail}`, {
-    errors: [{ in: 'body', pointer, detail }],
-  });
-}
+export { assertInArea, assertVisible, auditInsert, bodyProblem };

@@ -1,9 +1,8 @@
-import { areaFilter, decodeCursor, principalOf, requireRole, toPage } from '@employment/kit';
+import { areaFilter, pageRequest, param, route, sendPage } from '@employment/kit';
 import type { Request, Response, Router } from 'express';
 import type { ReferralState } from '../../data-access/models.ts';
 import type { JobsRepository } from '../../data-access/repository.ts';
 import type { CandidateProfiles, PreferencesInput } from '../../domain/candidate-profiles.ts';
-import type { Caller } from '../../domain/changes.ts';
 import type {
   ContactInput,
   EmployerInput,
@@ -41,35 +40,8 @@ const WRITE = 'jobs:write';
 /** Thin HTTP layer: the kit has authenticated and validated; routes translate and delegate. */
 export function jobsRoutes(router: Router, deps: JobsRouteDeps): void {
   const { repository, vocabulary } = deps;
-  const route =
-    (role: string, fn: (req: Request, res: Response, caller: Caller) => Promise<void>) =>
-    async (req: Request, res: Response, next: (err?: unknown) => void) => {
-      try {
-        const principal = principalOf(req);
-        requireRole(principal, role);
-        await fn(req, res, { principal, requestId: req.requestId });
-      } catch (err) {
-        next(err);
-      }
-    };
-  const param = (req: Request, name: string) => String(req.params[name]);
   const query = (req: Request) => req.query as Record<string, string | number | boolean | undefined>;
-  const pageArgs = (req: Request) => {
-    const q = query(req);
-    return {
-      limit: (q.limit as number | undefined) ?? 50,
-      after: decodeCursor<{ after: string }>(q.cursor as string | undefined, ['after'])?.after,
-    };
-  };
-  const sendPage = <T extends { _id: string }, V>(
-    res: Response,
-    rows: T[],
-    limit: number,
-    view: (row: T) => V,
-  ) => {
-    const page = toPage(rows, limit, (last) => ({ after: last._id }));
-    res.json({ items: page.items.map(view), nextCursor: page.nextCursor });
-  };
+  const pageArgs = (req: Request) => pageRequest(req);
   const created = (res: Response, location: string, body: unknown) => {
     res.status(201).location(location).json(body);
   };
