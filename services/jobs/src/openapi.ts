@@ -1,4 +1,16 @@
-import type { OpenApiDocument } from '@employment/kit';
+import {
+  cursorParameter,
+  idempotencyKeyParameter,
+  jsonContent,
+  limitParameter,
+  nullable,
+  type OpenApiDocument,
+  okResponse,
+  problemResponse,
+  problemSchema,
+  schemaRef,
+  uuidPathParameter,
+} from '@employment/kit';
 import { REFERRAL_STATES } from './data-access/models.ts';
 import {
   CONTRACT_TYPES,
@@ -17,14 +29,10 @@ import {
   WORK_CAPACITIES,
 } from './domain/vocabulary.ts';
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: unknown) => ({ 'application/json': { schema } });
-const ok = (description: string, schema: unknown) => ({ description, content: json(schema) });
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: ref('Problem') } },
-});
-const nullable = (schema: Record<string, unknown>) => ({ oneOf: [schema, { type: 'null' }] });
+const ref = schemaRef;
+const json = jsonContent;
+const ok = okResponse;
+const problem = problemResponse;
 
 const readErrors = {
   '400': problem('A parameter is malformed; `errors` lists each one.'),
@@ -43,32 +51,10 @@ const writeErrors = {
   '429': problem('Rate limit reached; see Retry-After.'),
 };
 
-const idempotencyKey = {
-  name: 'Idempotency-Key',
-  in: 'header',
-  required: false,
-  description:
-    'Makes a retried POST safe: a repeat with the same key and body returns the first response and changes nothing. Keys are per client and kept 24 hours.',
-  schema: { type: 'string', minLength: 8, maxLength: 255 },
-};
-const idParam = (name: string, description: string) => ({
-  name,
-  in: 'path',
-  required: true,
-  description,
-  schema: { type: 'string', format: 'uuid' },
-});
-const limitParam = (max: number, fallback: number) => ({
-  name: 'limit',
-  in: 'query',
-  schema: { type: 'integer', minimum: 1, maximum: max, default: fallback },
-});
-const cursorParam = {
-  name: 'cursor',
-  in: 'query',
-  description: 'The `nextCursor` of the previous page.',
-  schema: { type: 'string', maxLength: 300 },
-};
+const idempotencyKey = idempotencyKeyParameter;
+const idParam = uuidPathParameter;
+const limitParam = limitParameter;
+const cursorParam = cursorParameter;
 const areaParam = {
   name: 'area',
   in: 'query',
@@ -1131,30 +1117,7 @@ export const openapi: OpenApiDocument = {
           requestId: { type: ['string', 'null'] },
         },
       },
-      Problem: {
-        type: 'object',
-        description: 'RFC 9457 problem details.',
-        required: ['type', 'title', 'status'],
-        properties: {
-          type: { type: 'string', format: 'uri' },
-          title: { type: 'string' },
-          status: { type: 'integer' },
-          detail: { type: 'string' },
-          instance: { type: 'string' },
-          errors: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['in', 'pointer', 'detail'],
-              properties: {
-                in: { type: 'string', enum: ['body', 'query', 'path', 'header'] },
-                pointer: { type: 'string', description: 'JSON Pointer into the part named by `in`.' },
-                detail: { type: 'string' },
-              },
-            },
-          },
-        },
-      },
+      Problem: problemSchema,
     },
   },
 };

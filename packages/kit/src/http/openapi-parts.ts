@@ -1,0 +1,87 @@
+/**
+ * Pieces every service's OpenAPI document repeats: problem responses, the Idempotency-Key
+ * header, pagination parameters, the Problem schema. A document stays the service's own; these
+ * only keep the shared parts identical across services.
+ */
+
+export const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+export const jsonContent = (schema: unknown) => ({ 'application/json': { schema } });
+export const okResponse = (description: string, schema: unknown) => ({
+  description,
+  content: jsonContent(schema),
+});
+export const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: schemaRef('Problem') } },
+});
+export const nullable = (schema: Record<string, unknown>) => ({ oneOf: [schema, { type: 'null' }] });
+
+export const idempotencyKeyParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes a retried POST safe: a repeat with the same key and body returns the first response and changes nothing. Keys are per client and kept 24 hours.',
+  schema: { type: 'string', minLength: 8, maxLength: 255 },
+};
+
+export const uuidPathParameter = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string', format: 'uuid' },
+});
+
+export const limitParameter = (max: number, fallback: number) => ({
+  name: 'limit',
+  in: 'query',
+  schema: { type: 'integer', minimum: 1, maximum: max, default: fallback },
+});
+
+export const cursorParameter = {
+  name: 'cursor',
+  in: 'query',
+  description: 'The `nextCursor` of the previous page.',
+  schema: { type: 'string', maxLength: 300 },
+};
+
+export const areaCodePattern = '^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$';
+
+/** RFC 9457 problem details, with the kit's `errors` list of field problems. */
+export const problemSchema = {
+  type: 'object',
+  description: 'RFC 9457 problem details.',
+  required: ['type', 'title', 'status'],
+  properties: {
+    type: { type: 'string', format: 'uri' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['in', 'pointer', 'detail'],
+        properties: {
+          in: { type: 'string', enum: ['body', 'query', 'path', 'header'] },
+          pointer: { type: 'string', description: 'JSON Pointer into the part named by `in`.' },
+          detail: { type: 'string' },
+        },
+      },
+    },
+  },
+};
+
+/** `{ items, nextCursor }` of a schema. */
+export const pageSchema = (itemSchema: string) => ({
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: {
+    items: { type: 'array', items: schemaRef(itemSchema) },
+    nextCursor: { type: ['string', 'null'] },
+  },
+});
+
+export const bearerSecurityScheme = { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } };
