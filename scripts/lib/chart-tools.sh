@@ -15,7 +15,7 @@ _go_tool() {
   local dir="$CACHE/tools/$name-$version"
   if [[ ! -x "$dir/$name" ]]; then
     command -v go >/dev/null 2>&1 || die "Go is needed to build $name $version (https://go.dev/dl/)"
-    log "building $name $version into $dir (once; helm takes about 2 minutes)"
+    log "building $name $version into $dir (once; a few seconds to a few minutes)"
     mkdir -p "$dir"
     # Build into a scratch folder and move into place, so an interrupted build never leaves a
     # half-written binary that a later run would trust.

@@ -196,6 +196,7 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
             metrics: runtime.metrics,
             definition: def,
             maxAttempts: definition.config.CONSUMER_MAX_ATTEMPTS,
+            concurrency: definition.config.CONSUMER_CONCURRENCY,
             retryBaseMs: definition.config.CONSUMER_RETRY_BASE_MS,
           }),
       );

@@ -73,6 +73,7 @@ export class IdempotentConsumer {
     definition: ConsumerDefinition;
     maxAttempts: number;
     retryBaseMs: number;
+    concurrency: number;
   };
 
   constructor(options: {
@@ -84,6 +85,7 @@ export class IdempotentConsumer {
     definition: ConsumerDefinition;
     maxAttempts: number;
     retryBaseMs: number;
+    concurrency: number;
   }) {
     this.options = options;
     this.consumer = options.kafka.consumer({
@@ -106,7 +108,12 @@ export class IdempotentConsumer {
   async start(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.options.definition.topics, fromBeginning: true });
-    await this.consumer.run({ eachMessage: (payload) => this.handleMessage(payload) });
+    // Partitions are handled side by side (each still in order), so one slow handler does not
+    // hold back the others.
+    await this.consumer.run({
+      partitionsConsumedConcurrently: this.options.concurrency,
+      eachMessage: (payload) => this.handleMessage(payload),
+    });
     this.running = true;
   }
 
