@@ -6,6 +6,11 @@
 declare -A SERVICE_PORTS=([residents]=8081 [jobs]=8082 [subsidies]=8083 [loans]=8084 [training]=8085 [insights]=8086)
 ISSUER_PORT=8099
 [[ "$INFRA_PROFILE" == test ]] && ISSUER_PORT=8199
+# A second platform on the same machine (INFRA_PORT_OFFSET, see infra.sh) moves these too.
+if [[ -n "${INFRA_PORT_OFFSET:-}" ]]; then
+  ISSUER_PORT=$((ISSUER_PORT + INFRA_PORT_OFFSET))
+  for name in "${!SERVICE_PORTS[@]}"; do SERVICE_PORTS[$name]=$((SERVICE_PORTS[$name] + INFRA_PORT_OFFSET)); done
+fi
 
 platform_services() {
   local name
