@@ -9,6 +9,7 @@ import {
   decodePayload,
   type EventContext,
   envelopeOccurredAt,
+  PoisonEventError,
 } from '@employment/kit';
 import type { CandidateDocument, HouseholdDocument } from '../../data-access/models.ts';
 import type { JobsRepository } from '../../data-access/repository.ts';
@@ -28,7 +29,7 @@ const COMMUNITY_CODE = /^\d{12}$/;
  * (guarded by the resident's version, so a stale or repeated event changes nothing) and then to
  * this replica's in-memory pool. The kit's idempotent consumer already skips redelivered event
  * ids; the version guard also covers events replayed under new ids or arriving out of order.
- * A malformed event throws and ends in the group's dead-letter topic after the retries.
+ * A malformed event (a broken contract) goes to the group's dead-letter topic at once.
  */
 export function candidatesConsumer(options: {
   groupId: string;
@@ -53,7 +54,7 @@ export function candidatesConsumer(options: {
   const requireIds = (ctx: EventContext, fields: Record<string, string>) => {
     for (const [name, value] of Object.entries(fields)) {
       if (name === 'communityCode' ? !COMMUNITY_CODE.test(value) : !value)
-        throw new Error(`${ctx.envelope.eventType} ${ctx.envelope.eventId} has no valid ${name}`);
+        throw new PoisonEventError(`${ctx.envelope.eventType} ${ctx.envelope.eventId} has no valid ${name}`);
     }
   };
 
@@ -74,14 +75,14 @@ export function candidatesConsumer(options: {
         const event = decodePayload(ResidentProfileChangedSchema, ctx.envelope);
         requireIds(ctx, { residentId: event.residentId, communityCode: event.communityCode });
         if (event.version < 1)
-          throw new Error(`ResidentProfileChanged ${ctx.envelope.eventId} has no version`);
+          throw new PoisonEventError(`ResidentProfileChanged ${ctx.envelope.eventId} has no version`);
         await applyCandidate(ctx, event.residentId, fromProfileChanged(event, new Date()));
       },
       [EmploymentStatusChangedSchema.typeName]: async (ctx) => {
         const event = decodePayload(EmploymentStatusChangedSchema, ctx.envelope);
         requireIds(ctx, { residentId: event.residentId, communityCode: event.communityCode });
         if (event.version < 1)
-          throw new Error(`EmploymentStatusChanged ${ctx.envelope.eventId} has no version`);
+          throw new PoisonEventError(`EmploymentStatusChanged ${ctx.envelope.eventId} has no version`);
         await applyCandidate(
           ctx,
           event.residentId,
@@ -92,7 +93,7 @@ export function candidatesConsumer(options: {
         const event = decodePayload(HouseholdStatusChangedSchema, ctx.envelope);
         requireIds(ctx, { householdId: event.householdId, communityCode: event.communityCode });
         if (event.version < 1)
-          throw new Error(`HouseholdStatusChanged ${ctx.envelope.eventId} has no version`);
+          throw new PoisonEventError(`HouseholdStatusChanged ${ctx.envelope.eventId} has no version`);
         const change = fromHouseholdStatusChanged(event, new Date());
         const doc = await repository.applyVersioned<HouseholdDocument>(
           'households',
