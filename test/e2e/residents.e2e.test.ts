@@ -1,55 +1,17 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { fromBinary } from '@bufbuild/protobuf';
 import { ResidentRegisteredSchema, Topics } from '@employment/contracts';
 import { createNationalIdGenerator } from '@employment/identifiers';
 import { LocalIssuer } from '@employment/kit';
-import { eventually, KafkaProbe, randomKeyBase64, testServiceEnv, uniqueName } from '@employment/testing';
-
-const root = join(__dirname, '..', '..');
-const run = promisify(execFile);
-
-/** The residents service as its own process, the way scripts/start and Kubernetes run it. */
-class ServiceProcess {
-  readonly url: string;
-  readonly output: string[] = [];
-  private readonly child: ChildProcess;
-
-  constructor(env: Record<string, string>, port: number) {
-    this.url = `http://127.0.0.1:${port}`;
-    this.child = spawn(process.execPath, ['services/residents/src/main.ts'], {
-      cwd: root,
-      env: { ...process.env, ...env, HTTP_PORT: String(port), LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child.stdout?.on('data', (d) => this.output.push(d.toString()));
-    this.child.stderr?.on('data', (d) => this.output.push(d.toString()));
-  }
-
-  async ready(): Promise<void> {
-    await eventually(async () => (await fetch(`${this.url}/readyz`)).status === 200, {
-      timeoutMs: 60_000,
-      what: 'residents to be ready',
-    });
-  }
-
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null> {
-    if (this.child.exitCode !== null) return Promise.resolve(this.child.exitCode);
-    return new Promise((resolve) => {
-      this.child.once('exit', (code) => resolve(code));
-      this.child.kill('SIGTERM');
-    });
-  }
-}
-
-async function infra(action: 'start' | 'stop', part: string) {
-  await run(join(root, 'scripts', 'infra-ctl'), [action, part], {
-    env: { ...process.env, INFRA_PROFILE: 'test' },
-    timeout: 90_000,
-  });
-}
+import {
+  eventually,
+  KafkaProbe,
+  randomKeyBase64,
+  ServiceProcess,
+  testInfraPart,
+  testPort,
+  testServiceEnv,
+  uniqueName,
+} from '@employment/testing';
 
 describe('residents, end to end through Kafka', () => {
   let issuer: LocalIssuer;
@@ -58,22 +20,21 @@ describe('residents, end to end through Kafka', () => {
   let probe: KafkaProbe;
   let probeStopped = false;
   const ids = createNationalIdGenerator(Date.now() % 1_000_000);
-  const port = 18_000 + Math.floor(Math.random() * 2000);
 
   beforeAll(async () => {
     issuer = await LocalIssuer.create();
     jwks = await issuer.serve();
     probe = await KafkaProbe.start([Topics.residents]);
     service = new ServiceProcess(
+      'residents',
       testServiceEnv({
-        SERVICE_NAME: 'residents',
         MONGODB_DATABASE: uniqueName('residents_e2e'),
         AUTH_JWKS_URL: jwks.jwksUrl,
         PII_ENCRYPTION_KEY: randomKeyBase64(),
         PII_HASH_KEY: randomKeyBase64(),
         OUTBOX_SWEEP_INTERVAL_MS: '2000',
       }),
-      port,
+      testPort(),
     );
     await service.ready();
   });
@@ -128,7 +89,7 @@ describe('residents, end to end through Kafka', () => {
     // done its work, and a fresh reader checks the topic afterwards.
     await probe.stop();
     probeStopped = true;
-    await infra('stop', 'kafka');
+    await testInfraPart('stop', 'kafka');
     const accepted: string[] = [];
     try {
       for (let i = 0; i < 20; i++) {
@@ -147,7 +108,7 @@ describe('residents, end to end through Kafka', () => {
         { what: 'readiness to report the broker missing' },
       );
     } finally {
-      await infra('start', 'kafka');
+      await testInfraPart('start', 'kafka');
     }
     // A reader that joins after the restart and reads the topic from its start.
     const after = await KafkaProbe.start([Topics.residents], { fromBeginning: true });

@@ -1,3 +1,4 @@
 export * from './infra.ts';
 export * from './kafka-probe.ts';
+export * from './service-process.ts';
 export * from './wait.ts';

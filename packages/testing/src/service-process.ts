@@ -1,0 +1,65 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { eventually } from './wait.ts';
+
+/** The repository's root (packages/testing/src → ../../..). */
+export const repositoryRoot = join(__dirname, '..', '..', '..');
+
+/** A service as its own process, the way scripts/start and Kubernetes run it. */
+export class ServiceProcess {
+  readonly url: string;
+  readonly output: string[] = [];
+  private readonly child: ChildProcess;
+
+  constructor(service: string, env: Record<string, string>, port: number) {
+    this.url = `http://127.0.0.1:${port}`;
+    this.child = spawn(process.execPath, [`services/${service}/src/main.ts`], {
+      cwd: repositoryRoot,
+      env: {
+        ...process.env,
+        ...env,
+        SERVICE_NAME: service,
+        HTTP_PORT: String(port),
+        LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout?.on('data', (d) => this.output.push(d.toString()));
+    this.child.stderr?.on('data', (d) => this.output.push(d.toString()));
+  }
+
+  async ready(timeoutMs = 60_000): Promise<void> {
+    await eventually(
+      async () => {
+        if (this.child.exitCode !== null)
+          throw new Error(`exited ${this.child.exitCode}: ${this.output.join('').slice(-2000)}`);
+        return (await fetch(`${this.url}/readyz`)).status === 200;
+      },
+      { timeoutMs, what: `${this.url} to be ready` },
+    );
+  }
+
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null> {
+    if (this.child.exitCode !== null) return Promise.resolve(this.child.exitCode);
+    return new Promise((resolve) => {
+      this.child.once('exit', (code) => resolve(code));
+      this.child.kill('SIGTERM');
+    });
+  }
+}
+
+/** A free-enough port for a test process (a random one in 18000-19999). */
+export const testPort = (): number => 18_000 + Math.floor(Math.random() * 2000);
+
+/** Starts or stops one part of the test infrastructure (e.g. Kafka for an outage test). */
+export async function testInfraPart(
+  action: 'start' | 'stop',
+  part: 'kafka' | 'redis' | 'ferretdb',
+): Promise<void> {
+  await promisify(execFile)(join(repositoryRoot, 'scripts', 'infra-ctl'), [action, part], {
+    env: { ...process.env, INFRA_PROFILE: 'test' },
+    timeout: 90_000,
+  });
+}
