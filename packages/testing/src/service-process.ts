@@ -21,7 +21,8 @@ export class ServiceProcess {
         ...env,
         SERVICE_NAME: service,
         HTTP_PORT: String(port),
-        LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+        // The output is captured, not printed: keep the logs, tests read them.
+        LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
