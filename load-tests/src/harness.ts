@@ -5,6 +5,7 @@ import { Topics } from '@employment/contracts';
 import { LocalIssuer } from '@employment/kit';
 import { Kafka, logLevel } from 'kafkajs';
 import mongoose from 'mongoose';
+import { wuhanAreaRows } from '../../services/residents/src/cli/city-model.ts';
 import { City, type Client, type District, type Registration } from './city.ts';
 import { consumerLag, EventWatcher } from './events.ts';
 import { epochNow, HttpClient, type HttpResult } from './http-client.ts';
@@ -82,6 +83,13 @@ export async function runLoadTest(options: HarnessOptions): Promise<LoadReport> 
     }
     issuer = await LocalIssuer.create({ keyFile: options.auth.keyFile });
   }
+  // Registration needs known communities: the run's grid of the city goes into the area tree first
+  // (a rerun answers "unchanged").
+  await seedAreaTree(options.baseUrl, issuer, runId, {
+    districts: city.districts.map((d) => d.code),
+    streetsPerDistrict: scenario.streetsPerDistrict,
+    communitiesPerStreet: scenario.communitiesPerStreet,
+  });
   const clients: Client[] = await Promise.all(
     city.clientIds(runId, scenario.clientsPerDistrict).map(async ({ clientId, district }) => ({
       clientId,
@@ -415,4 +423,33 @@ export async function runLoadTest(options: HarnessOptions): Promise<LoadReport> 
       platform: `${os.type()} ${os.release()}`,
     },
   });
+}
+
+/** Imports the scenario's districts, streets and communities through the residents API. */
+async function seedAreaTree(
+  baseUrl: string,
+  issuer: LocalIssuer,
+  runId: string,
+  grid: { districts: string[]; streetsPerDistrict: number; communitiesPerStreet: number },
+): Promise<void> {
+  const rows = wuhanAreaRows(grid);
+  const token = await issuer.token({
+    clientId: `area-seeder-${runId}`,
+    roles: ['areas:write'],
+    areas: ['4201'],
+  });
+  // Parents come before their children in the rows, and batches go one after another.
+  for (let i = 0; i < rows.length; i += 1000) {
+    const res = await fetch(`${baseUrl}/v1/areas/batch`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ areas: rows.slice(i, i + 1000) }),
+    });
+    const body = (await res.json()) as { summary?: { invalid: number; forbidden: number } };
+    if (res.status !== 200 || body.summary?.invalid || body.summary?.forbidden) {
+      throw new Error(
+        `seeding the area tree failed: HTTP ${res.status} ${JSON.stringify(body).slice(0, 500)}`,
+      );
+    }
+  }
 }

@@ -12,6 +12,20 @@ import {
   testServiceEnv,
   uniqueName,
 } from '@employment/testing';
+import { wuhanAreaRows } from '../../services/residents/src/cli/city-model.ts';
+
+/** Registration needs known communities: one district of the city, 10 streets of 8 communities. */
+export async function seedAreaTree(url: string, issuer: LocalIssuer): Promise<void> {
+  const token = await issuer.token({ clientId: 'area-seeder', roles: ['areas:write'], areas: ['4201'] });
+  const res = await fetch(`${url}/v1/areas/batch`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      areas: wuhanAreaRows({ districts: ['420102'], streetsPerDistrict: 10, communitiesPerStreet: 8 }),
+    }),
+  });
+  if (res.status !== 200) throw new Error(`seeding the area tree: HTTP ${res.status} ${await res.text()}`);
+}
 
 describe('residents, end to end through Kafka', () => {
   let issuer: LocalIssuer;
@@ -37,6 +51,7 @@ describe('residents, end to end through Kafka', () => {
       testPort(),
     );
     await service.ready();
+    await seedAreaTree(service.url, issuer);
   });
 
   afterAll(async () => {
@@ -84,7 +99,7 @@ describe('residents, end to end through Kafka', () => {
       roles: ['residents:write', 'residents:read'],
       areas: ['420102'],
     });
-    const community = `420102${String(Math.floor(Math.random() * 900) + 100)}007`;
+    const community = `420102${String(Math.floor(Math.random() * 10) + 1).padStart(3, '0')}007`;
     // Readers connected through the outage would crash and restart on their own; this one has
     // done its work, and a fresh reader checks the topic afterwards.
     await probe.stop();

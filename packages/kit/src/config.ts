@@ -66,8 +66,12 @@ export const baseConfigSchema = z.object({
   OUTBOX_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
   /** How long consumers remember handled event ids (redeliveries come within minutes). */
   PROCESSED_EVENTS_RETENTION_HOURS: z.coerce.number().int().min(1).default(168),
-  /** Partitions a consumer handles at once (each partition stays in order). */
-  CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * Partitions a consumer handles at once (each partition stays in order). Keep 1 on FerretDB v1:
+   * it does not isolate concurrent updates of one document, so two partitions' events updating a
+   * shared counter lose increments there (MongoDB does not).
+   */
+  CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   CONSUMER_RETRY_BASE_MS: z.coerce.number().int().min(1).default(200),
   /** Wait after readiness turns off, so load balancers stop sending before the server closes. */

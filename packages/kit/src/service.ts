@@ -32,6 +32,11 @@ export interface ServiceDefinition<C extends BaseConfig = BaseConfig> {
   consumers?: (runtime: ServiceRuntime<C>) => ConsumerDefinition[];
   /** Runs after the parts are connected and before the HTTP server listens (e.g. caches). */
   onStart?: (runtime: ServiceRuntime<C>) => Promise<void>;
+  /**
+   * Work the service does on its own (timers such as deadline checks): started once the service
+   * serves, stopped first when it stops, before consumers and the outbox.
+   */
+  background?: (runtime: ServiceRuntime<C>) => Array<{ start(): void; stop(): Promise<void> }>;
 }
 
 export interface StartOptions {
@@ -62,6 +67,7 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
   readonly outbox: Outbox;
   readonly health: HealthMonitor;
   consumers: IdempotentConsumer[] = [];
+  background: Array<{ start(): void; stop(): Promise<void> }> = [];
   /** Extra clean-ups run at the end of stop(). */
   readonly closers: Array<() => Promise<void>> = [];
   server: Server | undefined;
@@ -204,6 +210,8 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
       runtime.schedulePruning();
       await runtime.listen(options);
       await runtime.health.start();
+      runtime.background = definition.background?.(runtime) ?? [];
+      for (const job of runtime.background) job.start();
       runtime.logger.info({ port: runtime.port }, `${runtime.name} started`);
       return runtime;
     } catch (err) {
@@ -230,6 +238,9 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
   /** Hourly, consumers forget event ids older than the retention. */
   schedulePruning(): void {
     const prune = async () => {
+      await this.outbox.pruneClaims(new Date(Date.now() - 3_600_000)).catch((err) => {
+        this.logger.warn({ err }, 'pruning version claims failed');
+      });
       const cutoff = new Date(Date.now() - this.config.PROCESSED_EVENTS_RETENTION_HOURS * 3_600_000);
       for (const consumer of this.consumers) {
         const removed = await consumer.prune(cutoff).catch((err) => {
@@ -316,6 +327,11 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
       await closed;
       clearTimeout(forced);
     }
+    await Promise.all(
+      this.background.map((job) =>
+        job.stop().catch((err) => this.logger.warn({ err }, 'background job stop failed')),
+      ),
+    );
     await Promise.all(
       this.consumers.map((c) => c.stop().catch((err) => this.logger.warn({ err }, 'consumer stop failed'))),
     );

@@ -1,9 +1,22 @@
+import { Topics } from '@employment/contracts';
 import { baseConfigSchema } from '@employment/kit';
 import { z } from 'zod';
 
 const base64Key = (minBytes: number) =>
   z.string().refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length >= minBytes, {
     message: `must be base64 of at least ${minBytes} random bytes`,
+  });
+
+const isoDates = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  .refine((list) => list.every((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)), {
+    message: 'must be a comma-separated list of YYYY-MM-DD dates',
   });
 
 export const residentsConfigSchema = baseConfigSchema.extend({
@@ -16,6 +29,29 @@ export const residentsConfigSchema = baseConfigSchema.extend({
   PII_HASH_KEY: base64Key(32),
   /** The most people one batch registration may carry. */
   BATCH_MAX_RESIDENTS: z.coerce.number().int().min(1).max(5000).default(1000),
+  /** The topic this service publishes to and reads its own events from (tests use one of their own). */
+  RESIDENTS_EVENTS_TOPIC: z.string().min(1).default(Topics.residents),
+  /** The jobs service's topic (PlacementMade, PlacementEnded). */
+  JOBS_EVENTS_TOPIC: z.string().min(1).default(Topics.jobs),
+  /** Consumer groups are `<prefix>-community-stats`, `<prefix>-households`, `<prefix>-placements`. */
+  CONSUMER_GROUP_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/)
+    .default('residents'),
+  /** How often a replica re-reads area tree nodes other replicas added or renamed. */
+  AREA_CACHE_REFRESH_MS: z.coerce.number().int().min(100).default(5_000),
+  /** How often the time-based warning checks run (deadlines, annual checks, escalation). */
+  WARNING_CHECK_INTERVAL_MS: z.coerce.number().int().min(50).default(60_000),
+  /** Working days a zero-employment household may wait for a placement (发现一户、解决一户). */
+  ZERO_EMPLOYMENT_PLACEMENT_WORKING_DAYS: z.coerce.number().int().min(0).max(365).default(10),
+  /** Working days a warning stays at one level before it climbs to the next. */
+  WARNING_ESCALATION_WORKING_DAYS: z.coerce.number().int().min(0).max(365).default(5),
+  /** Days after its due date before an annual check counts as overdue. */
+  CERTIFICATE_CHECK_GRACE_DAYS: z.coerce.number().int().min(0).max(365).default(0),
+  /** Public holidays (YYYY-MM-DD, comma-separated) that are not working days; weekends never are. */
+  PUBLIC_HOLIDAYS: isoDates.default([]),
+  /** Weekend days worked in exchange for holidays (调休), YYYY-MM-DD, comma-separated. */
+  EXTRA_WORKING_DAYS: isoDates.default([]),
 });
 
 export type ResidentsConfig = z.infer<typeof residentsConfigSchema>;

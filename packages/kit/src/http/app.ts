@@ -118,9 +118,12 @@ export function createHttpApp(options: HttpAppOptions): ExpressApp {
     const matched = (
       req as Request & { matched: Exclude<ReturnType<OpenApiValidator['match']>, 'method' | undefined> }
     ).matched;
+    // Express 5 parses `req.query` afresh on every read: validate a copy, then pin the copy (with
+    // its values converted to their schema types) on the request.
+    const query = { ...(req.query as Record<string, unknown>) };
     const problems = validator.validate(matched, {
       method: req.method,
-      query: req.query as Record<string, unknown>,
+      query,
       headers: req.headers,
       body: req.body,
       hasBody: req.body !== undefined && !(req.method === 'GET' || req.method === 'DELETE'),
@@ -137,6 +140,12 @@ export function createHttpApp(options: HttpAppOptions): ExpressApp {
       );
     }
     Object.assign(req.params, matched.pathParams);
+    Object.defineProperty(req, 'query', {
+      value: query,
+      writable: true,
+      configurable: true,
+      enumerable: true,
+    });
     next();
   });
   api.use(

@@ -73,9 +73,12 @@ export class Outbox {
   private readonly connection: Connection;
   private readonly relay: OutboxRelay;
 
+  private readonly claims;
+
   constructor(connection: Connection, relay: OutboxRelay) {
     this.connection = connection;
     this.collection = connection.collection<OutboxRecord>('outbox');
+    this.claims = connection.collection<{ _id: string; changeId: string; at: Date }>('version_claims');
     this.relay = relay;
   }
 
@@ -159,51 +162,98 @@ export class Outbox {
         else updates.push(item);
       }
       for (const [collection, items] of inserts) {
+        // Every inserted document carries the id of the change that made it, so a replay can tell
+        // its own earlier insert from another writer's record with the same id.
         const refused = await this.insertAll(
           collection,
-          items.map((i) => (i.mutation as Extract<Mutation, { op: 'insert' }>).document),
+          items.map((i) =>
+            stamped((i.mutation as Extract<Mutation, { op: 'insert' }>).document, i.change.id),
+          ),
         );
         if (step > 0 || refused.length === 0) continue; // a later insert refused on _id was applied before
-        // The guard insert was refused by a unique index. FerretDB does not say which one: if the
-        // document with our own _id exists, this change was applied before (a replay); otherwise
-        // another record holds a unique value and the change is refused.
-        const ids = refused
-          .map((i) => items[i]!.mutation as Extract<Mutation, { op: 'insert' }>)
-          .map((m) => m.document._id);
-        const present = new Set(
-          (
-            await this.connection
-              .collection(collection)
-              .find({ _id: { $in: ids } } as never, { projection: { _id: 1 } })
-              .toArray()
-          ).map((d) => String(d._id)),
+        // The guard insert was refused by a unique index (FerretDB does not say which). One lookup
+        // by _id per refused row (FerretDB cannot push `$in` down and would decode the whole
+        // collection): a document with our _id made by this change means a replay; anything else
+        // means another record holds a unique value, and the change is refused.
+        const target = this.connection.collection(collection);
+        await Promise.all(
+          refused.map(async (i) => {
+            const item = items[i]!;
+            const m = item.mutation as Extract<Mutation, { op: 'insert' }>;
+            const ours = await target.countDocuments(
+              { _id: m.document._id, _changes: item.change.id } as never,
+              { limit: 1 },
+            );
+            if (ours === 0) outcomes[item.index] = { status: 'rejected', reason: 'duplicate', mutation: m };
+          }),
         );
-        for (const i of refused) {
-          const item = items[i]!;
-          const m = item.mutation as Extract<Mutation, { op: 'insert' }>;
-          if (!present.has(String(m.document._id)))
-            outcomes[item.index] = { status: 'rejected', reason: 'duplicate', mutation: m };
-        }
       }
-      await Promise.all(
-        updates.map(async (item) => {
-          const m = item.mutation as Extract<Mutation, { op: 'update' }>;
-          const collection = this.connection.collection(m.collection);
-          const update = withChangeMark(m.update, item.change.id);
+      // Updates of different documents run side by side; updates of one document run one after
+      // another (FerretDB v1 does not isolate concurrent updates of a document).
+      const byDocument = new Map<string, typeof updates>();
+      for (const item of updates) {
+        const m = item.mutation as Extract<Mutation, { op: 'update' }>;
+        const key = `${m.collection}/${String(m.filter._id)}`;
+        byDocument.set(key, [...(byDocument.get(key) ?? []), item]);
+      }
+      const applyUpdate = async (item: (typeof updates)[number]) => {
+        const m = item.mutation as Extract<Mutation, { op: 'update' }>;
+        const collection = this.connection.collection(m.collection);
+        const update = withChangeMark(m.update, item.change.id);
+        if (step > 0) {
           // A later update skips an aggregate that already carries this change's mark, so a
           // replay never applies an $inc or $push twice.
-          const filter = step === 0 ? m.filter : { ...m.filter, _changes: { $ne: item.change.id } };
-          const result = await collection.updateOne(filter as never, update as never);
-          if (result.matchedCount === 1 || step > 0) return;
-          const replay = await collection.countDocuments(
-            { _id: m.filter._id, _changes: item.change.id } as never,
-            { limit: 1 },
+          await collection.updateOne(
+            { ...m.filter, _changes: { $ne: item.change.id } } as never,
+            update as never,
           );
-          if (replay === 0) outcomes[item.index] = { status: 'rejected', reason: 'conflict', mutation: m };
+          return;
+        }
+        const claim = versionClaimId(m);
+        if (claim && !(await this.claimVersion(claim, item.change.id))) {
+          outcomes[item.index] = { status: 'rejected', reason: 'conflict', mutation: m };
+          return;
+        }
+        const result = await collection.updateOne(m.filter as never, update as never);
+        if (result.matchedCount === 1) return;
+        const replay = await collection.countDocuments(
+          { _id: m.filter._id, _changes: item.change.id } as never,
+          { limit: 1 },
+        );
+        if (replay > 0) return;
+        outcomes[item.index] = { status: 'rejected', reason: 'conflict', mutation: m };
+        // The version was claimed but not reached: give it back, or the aggregate could never
+        // move past it.
+        if (claim) await this.claims.deleteOne({ _id: claim, changeId: item.change.id });
+      };
+      await Promise.all(
+        [...byDocument.values()].map(async (items) => {
+          for (const item of items) await applyUpdate(item);
         }),
       );
     }
     return outcomes.map((o) => o ?? { status: 'applied' });
+  }
+
+  /**
+   * Takes the right to move an aggregate past a version: a unique insert, which both stores make
+   * atomic. (FerretDB runs a filtered update as a read then a write, so two writers guarded by the
+   * same version could both succeed; the claim lets only one through.) True when this change holds
+   * the claim, including when it took it before a crash.
+   */
+  private async claimVersion(claim: string, changeId: string): Promise<boolean> {
+    try {
+      await this.claims.insertOne({ _id: claim, changeId, at: new Date() });
+      return true;
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+    return (await this.claims.countDocuments({ _id: claim, changeId }, { limit: 1 })) > 0;
+  }
+
+  /** Forgets version claims older than `olderThan`; the version filter still refuses stale writers. */
+  async pruneClaims(olderThan: Date): Promise<number> {
+    return (await this.claims.deleteMany({ at: { $lt: olderThan } })).deletedCount;
   }
 
   /** insertMany that returns the positions refused as duplicates instead of throwing. */
@@ -223,6 +273,17 @@ export class Outbox {
   async pendingCount(): Promise<number> {
     return this.collection.countDocuments();
   }
+}
+
+/** The claim an update guarded by `version` takes first: `<collection>/<id>/<version>`. */
+function versionClaimId(m: Extract<Mutation, { op: 'update' }>): string | undefined {
+  const version = (m.filter as Record<string, unknown>).version;
+  return typeof version === 'number' ? `${m.collection}/${String(m.filter._id)}/${version}` : undefined;
+}
+
+function stamped(document: { _id: unknown }, changeId: string): object {
+  const existing = (document as { _changes?: unknown })._changes;
+  return { ...document, _changes: Array.isArray(existing) ? [...existing, changeId] : [changeId] };
 }
 
 /** Adds the change id to the aggregate's recent changes, so a replay can tell it was applied. */

@@ -1,56 +1,211 @@
-import type { Connection, Model } from 'mongoose';
-import type { AuditEntry, CommunityStatsDocument, ResidentDocument } from './models.ts';
+import { isDuplicateKeyError } from '@employment/kit';
+import type { Collection, Connection, mongo } from 'mongoose';
+import {
+  type AssignmentDocument,
+  type AssignmentSlotDocument,
+  type AuditEntry,
+  type CertificateDocument,
+  COLLECTIONS,
+  type CommunityStatsDocument,
+  type CounterDocument,
+  type HouseholdDocument,
+  type ResidentDocument,
+  type ServiceDeliveryDocument,
+  type SurveyDocument,
+  type TrackingCardDocument,
+  type WarningDocument,
+} from './models.ts';
 
-/** Reads of the registry. Writes go through the outbox as mutations (see domain/registry.ts). */
+type Doc = { _id: string };
+
+/** Rows after a cursor, in id order (UUIDv7 ids sort by creation time). */
+async function page<T extends Doc>(
+  collection: Collection<T>,
+  filter: Record<string, unknown>,
+  after: string | undefined,
+  limit: number,
+): Promise<T[]> {
+  const query = after ? { ...filter, _id: { $gt: after } } : filter;
+  return (await collection
+    .find(query as mongo.Filter<T>)
+    .sort({ _id: 1 })
+    .limit(limit)
+    .toArray()) as T[];
+}
+
+/**
+ * Reads of the registry. Writes go through the outbox as mutations (see domain/changes.ts). On the
+ * local store every find is a scan: request paths read one record by key, never `$in` or counts
+ * over the big collections (people, households).
+ */
 export class ResidentsRepository {
-  private readonly residents: Model<ResidentDocument>;
-  private readonly audit: Model<AuditEntry>;
-  private readonly stats: Model<CommunityStatsDocument>;
+  readonly residents: Collection<ResidentDocument>;
+  readonly households: Collection<HouseholdDocument>;
+  readonly surveys: Collection<SurveyDocument>;
+  readonly cards: Collection<TrackingCardDocument>;
+  readonly deliveries: Collection<ServiceDeliveryDocument>;
+  readonly slots: Collection<AssignmentSlotDocument>;
+  readonly assignments: Collection<AssignmentDocument>;
+  readonly certificates: Collection<CertificateDocument>;
+  readonly warnings: Collection<WarningDocument>;
+  readonly audit: Collection<AuditEntry>;
+  readonly stats: Collection<CommunityStatsDocument>;
+  readonly counters: Collection<CounterDocument>;
+  readonly numbers: Collection<{ _id: string; owner: string; at: Date }>;
 
   constructor(connection: Connection) {
-    this.residents = connection.model<ResidentDocument>('Resident');
-    this.audit = connection.model<AuditEntry>('AuditEntry');
-    this.stats = connection.model<CommunityStatsDocument>('CommunityStats');
+    this.residents = connection.collection<ResidentDocument>(COLLECTIONS.residents);
+    this.households = connection.collection<HouseholdDocument>(COLLECTIONS.households);
+    this.surveys = connection.collection<SurveyDocument>(COLLECTIONS.surveys);
+    this.cards = connection.collection<TrackingCardDocument>(COLLECTIONS.trackingCards);
+    this.deliveries = connection.collection<ServiceDeliveryDocument>(COLLECTIONS.deliveries);
+    this.slots = connection.collection<AssignmentSlotDocument>(COLLECTIONS.assignmentSlots);
+    this.assignments = connection.collection<AssignmentDocument>(COLLECTIONS.assignments);
+    this.certificates = connection.collection<CertificateDocument>(COLLECTIONS.certificates);
+    this.warnings = connection.collection<WarningDocument>(COLLECTIONS.warnings);
+    this.audit = connection.collection<AuditEntry>(COLLECTIONS.audit);
+    this.stats = connection.collection<CommunityStatsDocument>(COLLECTIONS.communityStats);
+    this.counters = connection.collection<CounterDocument>(COLLECTIONS.counters);
+    this.numbers = connection.collection<{ _id: string; owner: string; at: Date }>(COLLECTIONS.numbers);
   }
 
-  async findById(id: string): Promise<ResidentDocument | null> {
-    return this.residents.findById(id).lean<ResidentDocument>().exec();
+  private static byId<T extends Doc>(collection: Collection<T>, id: string): Promise<T | null> {
+    return collection.findOne({ _id: id } as mongo.Filter<T>) as Promise<T | null>;
+  }
+
+  findById(id: string): Promise<ResidentDocument | null> {
+    return ResidentsRepository.byId(this.residents, id);
   }
 
   async findIdByIdHash(idHash: string): Promise<{ _id: string; communityCode: string } | null> {
-    return this.residents
-      .findOne({ idHash }, { _id: 1, communityCode: 1 })
-      .lean<{ _id: string; communityCode: string }>()
-      .exec();
+    return this.residents.findOne({ idHash }, { projection: { _id: 1, communityCode: 1 } }) as Promise<{
+      _id: string;
+      communityCode: string;
+    } | null>;
+  }
+
+  findByIdHash(idHash: string): Promise<ResidentDocument | null> {
+    return this.residents.findOne({ idHash });
   }
 
   /** One page of a community's people in id (= registration time, UUIDv7) order. */
-  async listByCommunity(options: {
+  listByCommunity(options: {
     communityCode: string;
     after: string | undefined;
     limit: number;
     employmentStatus: string | undefined;
   }): Promise<ResidentDocument[]> {
     const filter: Record<string, unknown> = { communityCode: options.communityCode };
-    if (options.after) filter._id = { $gt: options.after };
     if (options.employmentStatus) filter.employmentStatus = options.employmentStatus;
-    return this.residents
-      .find(filter)
-      .sort({ _id: 1 })
-      .limit(options.limit)
-      .lean<ResidentDocument[]>()
-      .exec();
+    return page(this.residents, filter, options.after, options.limit);
+  }
+
+  findHousehold(id: string): Promise<HouseholdDocument | null> {
+    return ResidentsRepository.byId(this.households, id);
+  }
+
+  listHouseholds(filter: Record<string, unknown>, after: string | undefined, limit: number) {
+    return page(this.households, filter, after, limit);
+  }
+
+  listSurveys(householdId: string, after: string | undefined, limit: number) {
+    return page(this.surveys, { householdId }, after, limit);
+  }
+
+  findCard(id: string) {
+    return ResidentsRepository.byId(this.cards, id);
+  }
+
+  findCardOfHousehold(householdId: string) {
+    return this.cards.findOne({ householdId });
+  }
+
+  listDeliveries(cardId: string, after: string | undefined, limit: number) {
+    return page(this.deliveries, { cardId }, after, limit);
+  }
+
+  findSlot(id: string) {
+    return ResidentsRepository.byId(this.slots, id);
+  }
+
+  findAssignment(id: string) {
+    return ResidentsRepository.byId(this.assignments, id);
+  }
+
+  listAssignments(filter: Record<string, unknown>, after: string | undefined, limit: number) {
+    return page(this.assignments, filter, after, limit);
+  }
+
+  findCertificate(id: string) {
+    return ResidentsRepository.byId(this.certificates, id);
+  }
+
+  findCertificateByNumber(number: string) {
+    return this.certificates.findOne({ number });
+  }
+
+  listCertificates(filter: Record<string, unknown>, after: string | undefined, limit: number) {
+    return page(this.certificates, filter, after, limit);
+  }
+
+  findWarning(id: string) {
+    return ResidentsRepository.byId(this.warnings, id);
+  }
+
+  listWarnings(filter: Record<string, unknown>, after: string | undefined, limit: number) {
+    return page(this.warnings, filter, after, limit);
+  }
+
+  /** The open warnings of one subject (the warnings collection holds only problems: it stays small). */
+  openWarningsOf(subjectId: string): Promise<WarningDocument[]> {
+    return this.warnings.find({ subjectId, state: { $ne: 'resolved' } }).toArray() as Promise<
+      WarningDocument[]
+    >;
   }
 
   async recordAccess(entries: AuditEntry[]): Promise<void> {
-    if (entries.length > 0) await this.audit.insertMany(entries, { ordered: false, lean: true });
+    if (entries.length > 0) await this.audit.insertMany(entries, { ordered: false });
   }
 
-  async auditTrail(subjectId: string): Promise<AuditEntry[]> {
-    return this.audit.find({ subjectId }).sort({ at: 1 }).lean<AuditEntry[]>().exec();
+  auditTrail(subjectId: string, after: string | undefined, limit: number): Promise<AuditEntry[]> {
+    return page(this.audit, { subjectId }, after, limit);
   }
 
-  async communityStats(communityCode: string): Promise<CommunityStatsDocument | null> {
-    return this.stats.findById(communityCode).lean<CommunityStatsDocument>().exec();
+  communityStats(communityCode: string): Promise<CommunityStatsDocument | null> {
+    return ResidentsRepository.byId(this.stats, communityCode);
+  }
+
+  /** The counters of every community under an area (a prefix range over a small collection). */
+  statsUnder(areaCode: string): Promise<CommunityStatsDocument[]> {
+    return this.stats.find({ _id: { $gte: areaCode, $lt: `${areaCode}\uffff` } }).toArray() as Promise<
+      CommunityStatsDocument[]
+    >;
+  }
+
+  /**
+   * Reserves the next free number of a sequence: `${prefix}` followed by `digits` digits. A number
+   * is taken by inserting it under a unique id (the store's `findAndModify` is not atomic on
+   * FerretDB, so a counter alone could hand one number to two writers); the counter only says
+   * where to start looking. A reservation whose write then fails leaves a gap, never a repeat.
+   */
+  async reserveNumber(prefix: string, digits: number, owner: string): Promise<string> {
+    const counter = await this.counters.findOne({ _id: prefix });
+    let seq = (counter?.seq ?? 0) + 1;
+    for (let attempt = 0; attempt < 1000; attempt++, seq++) {
+      const number = `${prefix}${String(seq).padStart(digits, '0')}`;
+      try {
+        await this.numbers.insertOne({ _id: number, owner, at: new Date() });
+      } catch (err) {
+        if (isDuplicateKeyError(err)) continue;
+        throw err;
+      }
+      await this.counters
+        .updateOne({ _id: prefix, seq: { $lt: seq } }, { $set: { seq } }, { upsert: true })
+        .catch((err) => {
+          if (!isDuplicateKeyError(err)) throw err; // a concurrent writer moved it further: fine
+        });
+      return number;
+    }
+    throw new Error(`no free number found after ${prefix}${seq}`);
   }
 }

@@ -1,6 +1,12 @@
 import { ageOn, parseNationalId, type Sex } from '@employment/identifiers';
 import type { FieldProblem } from '@employment/kit';
-import type { Education, EmploymentStatus, HardshipCategory, WorkCapacity } from './vocabulary.ts';
+import type {
+  Education,
+  EmploymentStatus,
+  HardshipCategory,
+  HouseholdRelation,
+  WorkCapacity,
+} from './vocabulary.ts';
 
 /** A registration as the API receives it (already checked against the OpenAPI schema). */
 export interface RegistrationInput {
@@ -18,6 +24,8 @@ export interface RegistrationInput {
   skills?: string[];
   occupation?: string;
   householdId?: string;
+  /** Relation to the head of the household named by householdId (default "other"). */
+  householdRelation?: HouseholdRelation;
 }
 
 /** A registration that passed every rule, with what the ID number says filled in. */
@@ -36,12 +44,13 @@ export interface AcceptedRegistration {
   skills: string[];
   occupation: string | null;
   householdId: string | null;
+  householdRelation: HouseholdRelation | null;
 }
 
 /** China's minimum working age (Labour Law art. 15). */
 export const MINIMUM_WORKING_AGE = 16;
 
-const LABOUR_STATUSES: ReadonlySet<EmploymentStatus> = new Set([
+export const LABOUR_STATUSES: ReadonlySet<EmploymentStatus> = new Set([
   'employed',
   'unemployed',
   'laid-off',
@@ -63,6 +72,18 @@ const ID_REASONS: Record<string, string> = {
   'birth-date': 'does not contain a real birth date',
   'check-digit': 'fails the GB 11643 check digit',
 };
+
+/** Checks a national ID number as given (any spelling); the normalized number and what it says. */
+export function checkNationalId(
+  value: string,
+  today: Date,
+  pointer = '/nationalId',
+): { ok: true; number: string; sex: Sex; birthDate: string } | { ok: false; problem: FieldProblem } {
+  const id = parseNationalId(value, today);
+  if (!id.ok)
+    return { ok: false, problem: { in: 'body', pointer, detail: ID_REASONS[id.reason] ?? id.detail } };
+  return { ok: true, number: id.value.number, sex: id.value.sex, birthDate: id.value.birthDate };
+}
 
 /**
  * The registration rules of the real-name registry. Sex and birth date come from the ID number;
@@ -95,25 +116,13 @@ export function checkRegistration(
       `"${input.employmentStatus}" needs the minimum working age of ${MINIMUM_WORKING_AGE}; this person is ${age}`,
     );
   }
-  const declared = new Set(input.hardshipCategories ?? []);
-  if (declared.has('zero-employment-household')) {
-    problem(
-      '/hardshipCategories',
-      '"zero-employment-household" is derived from the household; it cannot be declared',
-    );
-  }
-  const meets4050 = is4050(sex, age);
-  if (declared.has('4050') && !meets4050) {
-    problem(
-      '/hardshipCategories',
-      `"4050" needs a woman of 40-49 or a man of 50-59; this person is a ${sex} of ${age}`,
-    );
+  const hardship = checkHardship(input.hardshipCategories ?? [], sex, age);
+  problems.push(...hardship.problems);
+  if (input.householdRelation !== undefined && input.householdId === undefined) {
+    problem('/householdRelation', 'needs a householdId');
   }
   if (problems.length > 0) return { ok: false, problems };
 
-  const hardship = new Set(declared);
-  if (meets4050) hardship.add('4050');
-  else hardship.delete('4050');
   const skills = [...new Set((input.skills ?? []).map((s) => s.trim()).filter(Boolean))];
 
   return {
@@ -129,10 +138,60 @@ export function checkRegistration(
       employmentStatus: input.employmentStatus,
       education: input.education ?? null,
       workCapacity: input.workCapacity ?? 'full',
-      hardshipCategories: [...hardship].sort(),
+      hardshipCategories: hardship.categories,
       skills,
       occupation: input.occupation?.trim() || null,
       householdId: input.householdId ?? null,
+      householdRelation: input.householdId ? (input.householdRelation ?? 'other') : null,
     },
   };
+}
+
+/**
+ * Declared hardship categories checked against the facts: `zero-employment-household` is derived
+ * from the household and cannot be declared; `4050` is added or removed by age and sex, and
+ * declaring it against them is refused.
+ */
+export function checkHardship(
+  declaredList: readonly HardshipCategory[],
+  sex: Sex,
+  age: number,
+): { problems: FieldProblem[]; categories: HardshipCategory[] } {
+  const problems: FieldProblem[] = [];
+  const declared = new Set(declaredList);
+  if (declared.has('zero-employment-household')) {
+    problems.push({
+      in: 'body',
+      pointer: '/hardshipCategories',
+      detail: '"zero-employment-household" is derived from the household; it cannot be declared',
+    });
+  }
+  const meets4050 = is4050(sex, age);
+  if (declared.has('4050') && !meets4050) {
+    problems.push({
+      in: 'body',
+      pointer: '/hardshipCategories',
+      detail: `"4050" needs a woman of 40-49 or a man of 50-59; this person is a ${sex} of ${age}`,
+    });
+  }
+  const categories = new Set(declared);
+  if (meets4050) categories.add('4050');
+  else categories.delete('4050');
+  return { problems, categories: [...categories].sort() };
+}
+
+/** A labour-market status needs the minimum working age; the problem, if any. */
+export function checkStatusAge(
+  status: EmploymentStatus,
+  age: number,
+  pointer: string,
+): FieldProblem | undefined {
+  if (LABOUR_STATUSES.has(status) && age < MINIMUM_WORKING_AGE) {
+    return {
+      in: 'body',
+      pointer,
+      detail: `"${status}" needs the minimum working age of ${MINIMUM_WORKING_AGE}; this person is ${age}`,
+    };
+  }
+  return undefined;
 }

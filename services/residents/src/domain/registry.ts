@@ -2,34 +2,40 @@ import { ResidentRegisteredSchema } from '@employment/contracts';
 import { maskNationalId } from '@employment/identifiers';
 import {
   AppError,
+  assertInArea,
   type Change,
   canAccessArea,
-  type EventDraft,
   type FieldProblem,
-  type Mutation,
   newId,
   type PiiProtector,
-  PROBLEM_TYPE_BASE,
   type Principal,
   type Problem,
 } from '@employment/kit';
 import { type AuditEntry, COLLECTIONS, type ResidentDocument } from '../data-access/models.ts';
 import type { ResidentsRepository } from '../data-access/residents-repository.ts';
-import { RESIDENTS_TOPIC, residentRegisteredPayload } from './events.ts';
-import { type AcceptedRegistration, checkRegistration, type RegistrationInput } from './registration.ts';
+import { type AreaRegistry, rowProblem } from './areas.ts';
+import { type Actor, auditEntry, type ChangeWriter, insertAudit } from './changes.ts';
+import { residentRegisteredPayload } from './events.ts';
+import type { Households } from './households.ts';
+import {
+  type AcceptedRegistration,
+  checkNationalId,
+  checkRegistration,
+  type RegistrationInput,
+} from './registration.ts';
 import { type ResidentView, toResidentView } from './views.ts';
 
 export interface RegistryDeps {
   repository: ResidentsRepository;
   pii: PiiProtector;
-  /** Builds a change with this service's events (ServiceRuntime.change). */
-  change: (mutations: Mutation[], events: EventDraft[]) => Change;
-  commit: (
-    changes: Change[],
-  ) => Promise<Array<{ status: 'applied' } | { status: 'rejected'; reason: string }>>;
+  writer: ChangeWriter;
+  areas: AreaRegistry;
+  /** The households use cases (a person registered into a household joins it). */
+  households: () => Households;
+  topic: string;
   /** Checks one raw batch row against the registration schema. */
-  checkRowSchema: (row: unknown, pointerPrefix: string) => FieldProblem[];
-  now?: () => Date;
+  checkRowSchema: (row: unknown, pointerPrefix?: string) => FieldProblem[];
+  now: () => Date;
 }
 
 export type BatchRowResult =
@@ -42,7 +48,7 @@ export interface BatchResult {
   results: BatchRowResult[];
 }
 
-/** The real-name registry's registration use cases. */
+/** The real-name registry's registration use cases (申报登记). */
 export class Registry {
   private readonly deps: RegistryDeps;
 
@@ -50,25 +56,34 @@ export class Registry {
     this.deps = deps;
   }
 
-  private now(): Date {
-    return this.deps.now?.() ?? new Date();
-  }
-
   /** Registers one person; throws a problem for invalid input, a foreign area or a duplicate. */
-  async registerOne(
-    principal: Principal,
-    input: RegistrationInput,
-    requestId: string,
-  ): Promise<ResidentView> {
-    const checked = checkRegistration(input, this.now());
+  async registerOne(actor: Actor, input: RegistrationInput): Promise<ResidentView> {
+    const checked = checkRegistration(input, this.deps.now());
     if (!checked.ok)
       throw new AppError('validation-failed', describeProblems(checked.problems), {
         errors: checked.problems,
       });
-    assertInArea(principal, checked.registration.communityCode);
-    const { change, resident } = this.prepare(principal, checked.registration, requestId);
-    const [outcome] = await this.deps.commit([change]);
-    if (outcome?.status === 'rejected') throw await this.duplicateError(principal, resident.idHash);
+    const registration = checked.registration;
+    assertInArea(actor.principal, registration.communityCode);
+    await this.deps.areas.requireCommunity(registration.communityCode);
+    if (registration.householdId) {
+      await this.deps
+        .households()
+        .checkJoin(
+          actor.principal,
+          registration.householdId,
+          registration.communityCode,
+          registration.householdRelation!,
+        );
+    }
+    const { change, resident } = this.prepare(actor, registration);
+    const [outcome] = await this.deps.writer.commit([change]);
+    if (outcome?.status === 'rejected') throw await this.duplicateError(actor.principal, resident.idHash);
+    if (resident.householdId) {
+      await this.deps
+        .households()
+        .syncMember(actor, resident.householdId, resident, 'member-joined', resident.createdAt);
+    }
     return toResidentView(resident);
   }
 
@@ -76,11 +91,13 @@ export class Registry {
    * Registers up to a thousand people. Each row is checked and stored on its own, and the answer
    * says, row by row, what happened; valid rows are written together (one insert per collection).
    */
-  async registerBatch(principal: Principal, rows: unknown[], requestId: string): Promise<BatchResult> {
-    const now = this.now();
+  async registerBatch(actor: Actor, rows: unknown[]): Promise<BatchResult> {
+    const { principal } = actor;
+    const now = this.deps.now();
     const results: (BatchRowResult | undefined)[] = rows.map(() => undefined);
     const pending: Array<{ index: number; change: Change; resident: ResidentDocument }> = [];
     const seen = new Map<string, number>();
+    const accepted: Array<{ index: number; registration: AcceptedRegistration }> = [];
 
     rows.forEach((row, index) => {
       const schemaProblems = this.deps.checkRowSchema(row, '');
@@ -114,7 +131,54 @@ export class Registry {
         };
         return;
       }
-      const prepared = this.prepare(principal, checked.registration, requestId);
+      accepted.push({ index, registration: checked.registration });
+    });
+
+    // Communities are checked in memory; only codes this replica does not know cost a store lookup.
+    const unknown = new Set(
+      accepted.map((a) => a.registration.communityCode).filter((c) => !this.deps.areas.knownCommunity(c)),
+    );
+    const missing = new Set<string>();
+    for (const code of unknown) {
+      await this.deps.areas.requireCommunity(code).catch(() => missing.add(code));
+    }
+    const households = new Map<string, Problem | undefined>();
+    for (const { registration } of accepted) {
+      const id = registration.householdId;
+      if (!id || households.has(`${id}/${registration.householdRelation}`)) continue;
+      const problem = await this.deps
+        .households()
+        .checkJoin(principal, id, registration.communityCode, registration.householdRelation!)
+        .then(
+          () => undefined,
+          (err: AppError) => rowProblem(err.problem, err.status, err.errors ?? [], err.message),
+        );
+      households.set(`${id}/${registration.householdRelation}`, problem);
+    }
+
+    for (const { index, registration } of accepted) {
+      if (missing.has(registration.communityCode)) {
+        results[index] = {
+          index,
+          status: 'invalid',
+          problem: rowProblem('validation-failed', 400, [
+            {
+              in: 'body',
+              pointer: '/communityCode',
+              detail: `${registration.communityCode} is not a community of the area tree`,
+            },
+          ]),
+        };
+        continue;
+      }
+      const householdProblem = registration.householdId
+        ? households.get(`${registration.householdId}/${registration.householdRelation}`)
+        : undefined;
+      if (householdProblem) {
+        results[index] = { index, status: 'invalid', problem: householdProblem };
+        continue;
+      }
+      const prepared = this.prepare(actor, registration);
       const earlier = seen.get(prepared.resident.idHash);
       if (earlier !== undefined) {
         results[index] = {
@@ -122,13 +186,13 @@ export class Registry {
           status: 'duplicate',
           problem: rowProblem('duplicate', 409, [], `the same person is row ${earlier} of this batch`),
         };
-        return;
+        continue;
       }
       seen.set(prepared.resident.idHash, index);
       pending.push({ index, ...prepared });
-    });
+    }
 
-    const outcomes = await this.deps.commit(pending.map((p) => p.change));
+    const outcomes = await this.deps.writer.commit(pending.map((p) => p.change));
     await Promise.all(
       pending.map(async (p, i) => {
         if (outcomes[i]?.status === 'applied') {
@@ -145,6 +209,13 @@ export class Registry {
         };
       }),
     );
+    for (const p of pending.filter(
+      (_, i) => outcomes[i]?.status === 'applied' && pending[i]!.resident.householdId,
+    )) {
+      await this.deps
+        .households()
+        .syncMember(actor, p.resident.householdId!, p.resident, 'member-joined', now);
+    }
 
     const final = results as BatchRowResult[];
     const count = (status: BatchRowResult['status']) => final.filter((r) => r.status === status).length;
@@ -161,8 +232,8 @@ export class Registry {
   }
 
   /** The stored record, its audit entry and its event, as one change for the outbox. */
-  private prepare(principal: Principal, registration: AcceptedRegistration, requestId: string) {
-    const now = this.now();
+  prepare(actor: Actor, registration: AcceptedRegistration): { change: Change; resident: ResidentDocument } {
+    const now = this.deps.now();
     const { nationalId, ...rest } = registration;
     const resident: ResidentDocument = {
       _id: newId(),
@@ -170,32 +241,40 @@ export class Registry {
       idCipher: this.deps.pii.encrypt(nationalId),
       idMasked: maskNationalId(nationalId),
       ...rest,
-      statusHistory: [{ status: registration.employmentStatus, since: now, recordedBy: principal.clientId }],
+      statusSince: now,
+      placementId: null,
+      statusHistory: [
+        {
+          status: registration.employmentStatus,
+          since: now,
+          recordedBy: actor.principal.clientId,
+          recordedAt: now,
+          reason: 'registration',
+          placementId: null,
+        },
+      ],
       version: 1,
       createdAt: now,
-      createdBy: principal.clientId,
+      createdBy: actor.principal.clientId,
       updatedAt: now,
     };
-    const audit: AuditEntry = {
-      _id: newId(),
-      at: now,
-      actor: principal.clientId,
-      action: 'resident.registered',
-      subjectType: 'resident',
-      subjectId: resident._id,
-      communityCode: resident.communityCode,
-      before: null,
-      after: auditView(resident),
-      requestId,
-    };
-    const change = this.deps.change(
+    const change = this.deps.writer.change(
       [
         { op: 'insert', collection: COLLECTIONS.residents, document: resident },
-        { op: 'insert', collection: COLLECTIONS.audit, document: audit },
+        insertAudit(
+          auditEntry(
+            actor,
+            'resident.registered',
+            { type: 'resident', id: resident._id, communityCode: resident.communityCode },
+            null,
+            auditView(resident),
+            now,
+          ),
+        ),
       ],
       [
         {
-          topic: RESIDENTS_TOPIC,
+          topic: this.deps.topic,
           subject: resident._id,
           communityCode: resident.communityCode,
           schema: ResidentRegisteredSchema,
@@ -207,7 +286,7 @@ export class Registry {
     return { change, resident };
   }
 
-  private async duplicateError(principal: Principal, idHash: string): Promise<AppError> {
+  async duplicateError(principal: Principal, idHash: string): Promise<AppError> {
     const existing = await this.deps.repository.findIdByIdHash(idHash);
     const visible = existing && canAccessArea(principal, existing.communityCode);
     return new AppError(
@@ -218,66 +297,71 @@ export class Registry {
   }
 
   /** Reads one person, answering 404 for one outside the caller's area. The read is audited. */
-  async read(principal: Principal, residentId: string, requestId: string): Promise<ResidentView> {
+  async read(actor: Actor, residentId: string): Promise<ResidentView> {
+    const resident = await this.find(actor.principal, residentId);
+    await this.deps.repository.recordAccess([
+      accessEntry(actor, 'resident.read', resident._id, resident.communityCode, this.deps.now()),
+    ]);
+    return toResidentView(resident);
+  }
+
+  /** The person, or 404 when absent or outside the caller's area. */
+  async find(principal: Principal, residentId: string): Promise<ResidentDocument> {
     const resident = await this.deps.repository.findById(residentId);
     if (!resident || !canAccessArea(principal, resident.communityCode))
       throw new AppError('not-found', 'no such resident in your area');
+    return resident;
+  }
+
+  /** Finds a person by national ID number (however written), inside the caller's area. Audited. */
+  async lookup(actor: Actor, nationalId: string): Promise<ResidentView> {
+    const parsed = checkNationalId(nationalId, this.deps.now());
+    if (!parsed.ok) {
+      throw new AppError('validation-failed', describeProblems([parsed.problem]), {
+        errors: [parsed.problem],
+      });
+    }
+    const found = await this.deps.repository.findByIdHash(this.deps.pii.hash(parsed.number));
+    if (!found || !canAccessArea(actor.principal, found.communityCode))
+      throw new AppError('not-found', 'no such resident in your area');
     await this.deps.repository.recordAccess([
-      accessEntry(principal, 'resident.read', resident._id, resident.communityCode, requestId, this.now()),
+      accessEntry(actor, 'resident.looked-up', found._id, found.communityCode, this.deps.now()),
     ]);
-    return toResidentView(resident);
+    return toResidentView(found);
   }
 }
 
 /** The audited state of a resident: everything but the ID number's cipher and hash. */
 export function auditView(resident: ResidentDocument): Record<string, unknown> {
-  const { idCipher: _c, idHash: _h, statusHistory: _s, ...rest } = resident;
+  const {
+    idCipher: _c,
+    idHash: _h,
+    statusHistory: _s,
+    ...rest
+  } = resident as ResidentDocument & {
+    _changes?: unknown;
+  };
+  delete (rest as { _changes?: unknown })._changes;
   return rest;
 }
 
 export function accessEntry(
-  principal: Principal,
+  actor: Actor,
   action: string,
   subjectId: string,
   communityCode: string,
-  requestId: string,
   at: Date,
 ): AuditEntry {
-  return {
-    _id: newId(),
-    at,
-    actor: principal.clientId,
+  return auditEntry(
+    actor,
     action,
-    subjectType: action.split('.')[0] ?? 'resident',
-    subjectId,
-    communityCode,
-    before: null,
-    after: null,
-    requestId,
-  };
+    { type: action.split('.')[0] ?? 'resident', id: subjectId, communityCode },
+    null,
+    null,
+    at,
+  );
 }
 
-export function assertInArea(principal: Principal, communityCode: string): void {
-  if (!canAccessArea(principal, communityCode)) {
-    throw new AppError('forbidden', `community ${communityCode} lies outside this client's area`);
-  }
-}
-
-function describeProblems(problems: FieldProblem[]): string {
+export function describeProblems(problems: FieldProblem[]): string {
   return problems.map((p) => `${p.pointer}: ${p.detail}`).join('; ');
-}
-
-function rowProblem(name: string, status: number, errors: FieldProblem[], detail?: string): Problem {
-  return {
-    type: `${PROBLEM_TYPE_BASE}${name}`,
-    title:
-      name === 'validation-failed'
-        ? 'The row is not valid'
-        : name === 'duplicate'
-          ? 'Already registered'
-          : 'Not allowed',
-    status,
-    detail: detail ?? describeProblems(errors),
-    ...(errors.length > 0 ? { errors } : {}),
-  };
 }

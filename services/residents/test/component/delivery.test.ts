@@ -1,9 +1,9 @@
 import { create, toBinary } from '@bufbuild/protobuf';
-import { EmploymentStatus, ResidentRegisteredSchema, Topics } from '@employment/contracts';
+import { EmploymentStatus, ResidentRegisteredSchema } from '@employment/contracts';
 import { buildEvent, deadLetterTopic } from '@employment/kit';
 import { eventually, KafkaProbe, type Producer, sleep, testProducer } from '@employment/testing';
 import type { ResidentsConfig } from '../../src/config.ts';
-import { COMMUNITY_STATS_GROUP } from '../../src/entry-points/messaging/community-stats.ts';
+import { consumerGroups } from '../../src/entry-points/messaging/community-stats.ts';
 import {
   DISTRICT_A,
   dropDatabase,
@@ -22,7 +22,7 @@ function registeredEvent(
 ) {
   const residentId = `${Date.now()}-${Math.random()}`;
   return buildEvent('residents', {
-    topic: Topics.residents,
+    topic: 'employment.residents.v1',
     subject: residentId,
     communityCode,
     schema: ResidentRegisteredSchema,
@@ -42,14 +42,19 @@ describe('delivery guarantees', () => {
   let producer: Producer;
   let probe: KafkaProbe;
   let token: string;
-  const dlq = deadLetterTopic(COMMUNITY_STATS_GROUP);
+  let dlq: string;
+  let topic: string;
+  let statsGroup: string;
 
   beforeAll(async () => {
     auth = await TestAuth.start();
     config = residentsTestConfig(auth, { CONSUMER_MAX_ATTEMPTS: '3' });
+    topic = config.RESIDENTS_EVENTS_TOPIC;
+    statsGroup = consumerGroups(config.CONSUMER_GROUP_PREFIX).communityStats;
+    dlq = deadLetterTopic(statsGroup);
     service = await startResidents(config);
     producer = await testProducer();
-    probe = await KafkaProbe.start([Topics.residents, dlq]);
+    probe = await KafkaProbe.start([topic, dlq]);
     token = await auth.token(DISTRICT_A);
   });
 
@@ -116,12 +121,12 @@ describe('delivery guarantees', () => {
     const community = newCommunity();
     const event = registeredEvent(community);
     const message = { key: event.key, value: event.value, headers: event.headers };
-    await producer.send({ topic: Topics.residents, acks: -1, messages: [message] });
-    await producer.send({ topic: Topics.residents, acks: -1, messages: [message] });
+    await producer.send({ topic, acks: -1, messages: [message] });
+    await producer.send({ topic, acks: -1, messages: [message] });
     // A third, distinct event marks the point by which both copies were handled (same key, same partition).
     const marker = registeredEvent(community, { employmentStatus: EmploymentStatus.EMPLOYED });
     await producer.send({
-      topic: Topics.residents,
+      topic,
       acks: -1,
       messages: [{ key: event.key, value: marker.value, headers: marker.headers }],
     });
@@ -143,7 +148,7 @@ describe('delivery guarantees', () => {
       const good = registeredEvent(community);
       const key = good.key;
       await producer.send({
-        topic: Topics.residents,
+        topic,
         acks: -1,
         messages: [
           {
@@ -155,7 +160,7 @@ describe('delivery guarantees', () => {
         ],
       });
       const [dead] = await probe.waitFor((r) => r.topic === dlq && r.key === key);
-      expect(dead!.headers['dlq-original-topic']).toBe(Topics.residents);
+      expect(dead!.headers['dlq-original-topic']).toBe(topic);
       expect(dead!.headers['dlq-error']).toBeTruthy();
       expect(dead!.headers['dlq-attempts']).toBe('1');
       // The good event behind it on the same partition was applied.
@@ -172,7 +177,7 @@ describe('delivery guarantees', () => {
       const community = newCommunity();
       const after = registeredEvent(community);
       await producer.send({
-        topic: Topics.residents,
+        topic,
         acks: -1,
         messages: [
           { key: bad.key, value: bad.value, headers: bad.headers },
@@ -188,7 +193,7 @@ describe('delivery guarantees', () => {
       // A later redelivery of the dead-lettered event is tried afresh, not skipped as done.
       const claim = await service.runtime.store
         .collection('processed_events')
-        .findOne({ _id: `${COMMUNITY_STATS_GROUP}/${bad.eventId}` } as never);
+        .findOne({ _id: `${statsGroup}/${bad.eventId}` } as never);
       expect(claim).toBeNull();
     }
   });
@@ -208,12 +213,12 @@ describe('delivery guarantees', () => {
         payload: new Uint8Array([0xff, 0xff, 0xff]),
       });
       await producer.send({
-        topic: Topics.residents,
+        topic,
         acks: -1,
         messages: [{ key: event.key, value: Buffer.from(toBinary(EventEnvelopeSchema, envelope)) }],
       });
       const [dead] = await probe.waitFor((r) => r.topic === dlq && r.key === event.key);
-      expect(dead!.headers['dlq-consumer-group']).toBe(COMMUNITY_STATS_GROUP);
+      expect(dead!.headers['dlq-consumer-group']).toBe(statsGroup);
     }
   });
 });

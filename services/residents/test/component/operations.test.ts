@@ -7,7 +7,7 @@ import { createLogger, initTracing, type Logger, SpanKind } from '@employment/ki
 import { eventually, testInfra, uniqueName } from '@employment/testing';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ResidentsConfig } from '../../src/config.ts';
-import { COMMUNITY_STATS_GROUP } from '../../src/entry-points/messaging/community-stats.ts';
+import { consumerGroups } from '../../src/entry-points/messaging/community-stats.ts';
 import {
   DISTRICT_A,
   dropDatabase,
@@ -116,11 +116,51 @@ describe('operations: auth, probes, metrics, limits, logs, traces', () => {
     );
     expect(operations.sort()).toEqual(
       [
+        'acknowledgeWarning',
+        'addHouseholdMember',
+        'applyForCertificate',
+        'assignHelper',
+        'changeEmploymentStatus',
+        'createHousehold',
+        'defineArea',
+        'endAssignment',
+        'findCertificateByNumber',
+        'getArea',
+        'getAreaStatistics',
+        'getCertificate',
         'getCommunityStatistics',
+        'getEmploymentHistory',
+        'getHousehold',
+        'getHouseholdContacts',
         'getResident',
+        'getTrackingCard',
+        'getWarning',
+        'importAreas',
+        'issueCertificate',
+        'listAreaChildren',
+        'listAreaEntryPoints',
+        'listAreaWarnings',
+        'listAssignments',
+        'listAuditEntries',
+        'listCommunityCertificates',
+        'listCommunityHouseholds',
         'listCommunityResidents',
+        'listResidentCertificates',
+        'listServiceDeliveries',
+        'listSurveys',
+        'lookupResident',
+        'openTrackingCard',
+        'recordAnnualCheck',
+        'recordServiceDelivery',
+        'recordSurvey',
+        'registerHouseholdsBatch',
         'registerResident',
         'registerResidentsBatch',
+        'removeHouseholdMember',
+        'resolveWarning',
+        'reviewCertificate',
+        'revokeCertificate',
+        'updateResidentProfile',
       ].sort(),
     );
   });
@@ -183,7 +223,8 @@ describe('operations: auth, probes, metrics, limits, logs, traces', () => {
           .find(
             (s) =>
               s.kind === SpanKind.CONSUMER &&
-              s.attributes['messaging.consumer.group.name'] === COMMUNITY_STATS_GROUP &&
+              s.attributes['messaging.consumer.group.name'] ===
+                consumerGroups(config.CONSUMER_GROUP_PREFIX).communityStats &&
               s.spanContext().traceId === traceId,
           ),
       { what: 'a consumer span in the request trace' },
@@ -192,7 +233,7 @@ describe('operations: auth, probes, metrics, limits, logs, traces', () => {
       .getFinishedSpans()
       .find((s) => s.kind === SpanKind.SERVER && s.spanContext().traceId === traceId);
     expect(serverSpan?.name).toBe('HTTP POST registerResident');
-    expect(consumerSpan.attributes['messaging.destination.name']).toBe('employment.residents.v1');
+    expect(consumerSpan.attributes['messaging.destination.name']).toBe(config.RESIDENTS_EVENTS_TOPIC);
   });
 
   it('when the store becomes unreachable, then readiness turns false, and true again when it is back', async () => {

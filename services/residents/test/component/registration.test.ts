@@ -1,5 +1,5 @@
 import { fromBinary } from '@bufbuild/protobuf';
-import { EmploymentStatus, ResidentRegisteredSchema, Sex, Topics } from '@employment/contracts';
+import { EmploymentStatus, ResidentRegisteredSchema, Sex } from '@employment/contracts';
 import { eventually, KafkaProbe, sleep } from '@employment/testing';
 import type { ResidentsConfig } from '../../src/config.ts';
 import {
@@ -25,7 +25,7 @@ describe('resident registration', () => {
     auth = await TestAuth.start();
     config = residentsTestConfig(auth);
     service = await startResidents(config);
-    probe = await KafkaProbe.start([Topics.residents]);
+    probe = await KafkaProbe.start([config.RESIDENTS_EVENTS_TOPIC]);
     token = await auth.token(DISTRICT_A);
   });
 
@@ -63,7 +63,9 @@ describe('resident registration', () => {
 
     const [record] = await probe.waitFor((r) => r.key === created.body.id);
     await sleep(1_500); // anything published twice would have arrived by now
-    const all = probe.envelopes(Topics.residents).filter((e) => e.envelope.subject === created.body.id);
+    const all = probe
+      .envelopes(config.RESIDENTS_EVENTS_TOPIC)
+      .filter((e) => e.envelope.subject === created.body.id);
     expect(all).toHaveLength(1);
     const { envelope } = all[0]!;
     expect(envelope).toMatchObject({

@@ -2,7 +2,7 @@
 // @generated from file employment/residents/v1/events.proto (package employment.residents.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 import type { Date, Education, EmploymentStatus, HardshipCategory, Sex, WorkCapacity } from "../../common/v1/types_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
@@ -100,7 +100,8 @@ export declare type ResidentRegistered = Message<"employment.residents.v1.Reside
 export declare const ResidentRegisteredSchema: GenMessage<ResidentRegistered>;
 
 /**
- * ResidentProfileChanged: what a person declared changed (skills, education, hardship, place).
+ * ResidentProfileChanged: what a person declared changed (skills, education, hardship, place),
+ * or the person joined or left a household.
  * Carries the whole profile after the change, so a consumer's read model needs no history.
  *
  * @generated from message employment.residents.v1.ResidentProfileChanged
@@ -157,6 +158,46 @@ export declare type ResidentProfileChanged = Message<"employment.residents.v1.Re
    * @generated from field: uint32 version = 10;
    */
   version: number;
+
+  /**
+   * The community before the change; differs from community_code when the person moved.
+   *
+   * @generated from field: string previous_community_code = 11;
+   */
+  previousCommunityCode: string;
+
+  /**
+   * The person's employment status (unchanged by this event), so counters can follow a move.
+   *
+   * @generated from field: employment.common.v1.EmploymentStatus employment_status = 12;
+   */
+  employmentStatus: EmploymentStatus;
+
+  /**
+   * The person's relation to the head of the household (empty outside a household).
+   *
+   * @generated from field: employment.residents.v1.HouseholdRelation household_relation = 13;
+   */
+  householdRelation: HouseholdRelation;
+
+  /**
+   * Which fields changed, by their API names (e.g. "skills", "workCapacity", "householdId").
+   *
+   * @generated from field: repeated string changed_fields = 14;
+   */
+  changedFields: string[];
+
+  /**
+   * @generated from field: string changed_by = 15;
+   */
+  changedBy: string;
+
+  /**
+   * The household before the change; differs from household_id when the person joined or left one.
+   *
+   * @generated from field: string previous_household_id = 16;
+   */
+  previousHouseholdId: string;
 };
 
 /**
@@ -230,8 +271,9 @@ export declare type EmploymentStatusChanged = Message<"employment.residents.v1.E
 export declare const EmploymentStatusChangedSchema: GenMessage<EmploymentStatusChanged>;
 
 /**
- * HouseholdStatusChanged: a household's derived status changed, e.g. it became a
- * zero-employment household (零就业家庭) or stopped being one.
+ * HouseholdStatusChanged: a household's derived status or its members changed, e.g. it became a
+ * zero-employment household (零就业家庭) or stopped being one. Published for every new version of
+ * the household (its first included), key = household id, so a household's events keep their order.
  *
  * @generated from message employment.residents.v1.HouseholdStatusChanged
  */
@@ -257,7 +299,7 @@ export declare type HouseholdStatusChanged = Message<"employment.residents.v1.Ho
   doubleUnemployed: boolean;
 
   /**
-   * When the new status began.
+   * When the current status began (for a change of members only, the unchanged status's start).
    *
    * @generated from field: google.protobuf.Timestamp since = 5;
    */
@@ -277,6 +319,38 @@ export declare type HouseholdStatusChanged = Message<"employment.residents.v1.Ho
    * @generated from field: uint32 version = 8;
    */
   version: number;
+
+  /**
+   * @generated from field: bool previous_double_unemployed = 9;
+   */
+  previousDoubleUnemployed: boolean;
+
+  /**
+   * Why this version was made: "registered", "member-status", "member-capacity", "member-joined",
+   * "member-left", "member-aged".
+   *
+   * @generated from field: string reason = 10;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: repeated employment.residents.v1.HouseholdMember members = 11;
+   */
+  members: HouseholdMember[];
+
+  /**
+   * 15-digit building (楼院) code, empty when not recorded.
+   *
+   * @generated from field: string building_code = 12;
+   */
+  buildingCode: string;
+
+  /**
+   * The deadline for placing someone of a zero-employment household (working days after since).
+   *
+   * @generated from field: google.protobuf.Timestamp placement_due_at = 13;
+   */
+  placementDueAt?: Timestamp | undefined;
 };
 
 /**
@@ -284,4 +358,1226 @@ export declare type HouseholdStatusChanged = Message<"employment.residents.v1.Ho
  * Use `create(HouseholdStatusChangedSchema)` to create a new message.
  */
 export declare const HouseholdStatusChangedSchema: GenMessage<HouseholdStatusChanged>;
+
+/**
+ * @generated from message employment.residents.v1.HouseholdMember
+ */
+export declare type HouseholdMember = Message<"employment.residents.v1.HouseholdMember"> & {
+  /**
+   * @generated from field: string resident_id = 1;
+   */
+  residentId: string;
+
+  /**
+   * @generated from field: employment.residents.v1.HouseholdRelation relation = 2;
+   */
+  relation: HouseholdRelation;
+
+  /**
+   * @generated from field: employment.common.v1.EmploymentStatus employment_status = 3;
+   */
+  employmentStatus: EmploymentStatus;
+};
+
+/**
+ * Describes the message employment.residents.v1.HouseholdMember.
+ * Use `create(HouseholdMemberSchema)` to create a new message.
+ */
+export declare const HouseholdMemberSchema: GenMessage<HouseholdMember>;
+
+/**
+ * HouseholdRegistered: a household (家庭/户) was entered in the registry. Key = household id.
+ *
+ * @generated from message employment.residents.v1.HouseholdRegistered
+ */
+export declare type HouseholdRegistered = Message<"employment.residents.v1.HouseholdRegistered"> & {
+  /**
+   * @generated from field: string household_id = 1;
+   */
+  householdId: string;
+
+  /**
+   * @generated from field: string community_code = 2;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: string building_code = 3;
+   */
+  buildingCode: string;
+
+  /**
+   * @generated from field: repeated employment.residents.v1.HouseholdMember members = 4;
+   */
+  members: HouseholdMember[];
+
+  /**
+   * @generated from field: string registered_by = 5;
+   */
+  registeredBy: string;
+};
+
+/**
+ * Describes the message employment.residents.v1.HouseholdRegistered.
+ * Use `create(HouseholdRegisteredSchema)` to create a new message.
+ */
+export declare const HouseholdRegisteredSchema: GenMessage<HouseholdRegistered>;
+
+/**
+ * AreaDefined: a node of the administrative tree was added. Key = the area code. The envelope's
+ * community_code is the area's own code (shorter than 12 digits above community level).
+ *
+ * @generated from message employment.residents.v1.AreaDefined
+ */
+export declare type AreaDefined = Message<"employment.residents.v1.AreaDefined"> & {
+  /**
+   * @generated from field: string code = 1;
+   */
+  code: string;
+
+  /**
+   * @generated from field: employment.residents.v1.AreaLevel level = 2;
+   */
+  level: AreaLevel;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * Empty for the city (the root).
+   *
+   * @generated from field: string parent_code = 4;
+   */
+  parentCode: string;
+
+  /**
+   * @generated from field: uint32 version = 5;
+   */
+  version: number;
+
+  /**
+   * @generated from field: string defined_by = 6;
+   */
+  definedBy: string;
+};
+
+/**
+ * Describes the message employment.residents.v1.AreaDefined.
+ * Use `create(AreaDefinedSchema)` to create a new message.
+ */
+export declare const AreaDefinedSchema: GenMessage<AreaDefined>;
+
+/**
+ * AreaChanged: a node of the tree was renamed. Key = the area code.
+ *
+ * @generated from message employment.residents.v1.AreaChanged
+ */
+export declare type AreaChanged = Message<"employment.residents.v1.AreaChanged"> & {
+  /**
+   * @generated from field: string code = 1;
+   */
+  code: string;
+
+  /**
+   * @generated from field: employment.residents.v1.AreaLevel level = 2;
+   */
+  level: AreaLevel;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string previous_name = 4;
+   */
+  previousName: string;
+
+  /**
+   * @generated from field: uint32 version = 5;
+   */
+  version: number;
+
+  /**
+   * @generated from field: string changed_by = 6;
+   */
+  changedBy: string;
+};
+
+/**
+ * Describes the message employment.residents.v1.AreaChanged.
+ * Use `create(AreaChangedSchema)` to create a new message.
+ */
+export declare const AreaChangedSchema: GenMessage<AreaChanged>;
+
+/**
+ * SurveyRecorded: a door-to-door visit to a household was recorded. Key = household id.
+ *
+ * @generated from message employment.residents.v1.SurveyRecorded
+ */
+export declare type SurveyRecorded = Message<"employment.residents.v1.SurveyRecorded"> & {
+  /**
+   * @generated from field: string survey_id = 1;
+   */
+  surveyId: string;
+
+  /**
+   * @generated from field: string household_id = 2;
+   */
+  householdId: string;
+
+  /**
+   * @generated from field: string community_code = 3;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp visited_at = 4;
+   */
+  visitedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: employment.residents.v1.SurveyOutcome outcome = 5;
+   */
+  outcome: SurveyOutcome;
+
+  /**
+   * What the household asked for, e.g. "job", "training", "policy", "loan".
+   *
+   * @generated from field: repeated string needs = 6;
+   */
+  needs: string[];
+
+  /**
+   * The year (China time) of the visit, for coverage per year.
+   *
+   * @generated from field: int32 year = 7;
+   */
+  year: number;
+
+  /**
+   * @generated from field: string visited_by = 8;
+   */
+  visitedBy: string;
+
+  /**
+   * @generated from field: string recorded_by = 9;
+   */
+  recordedBy: string;
+};
+
+/**
+ * Describes the message employment.residents.v1.SurveyRecorded.
+ * Use `create(SurveyRecordedSchema)` to create a new message.
+ */
+export declare const SurveyRecordedSchema: GenMessage<SurveyRecorded>;
+
+/**
+ * TrackingCardOpened: a household in need got a dynamic tracking card (动态跟踪服务卡).
+ * Key = household id.
+ *
+ * @generated from message employment.residents.v1.TrackingCardOpened
+ */
+export declare type TrackingCardOpened = Message<"employment.residents.v1.TrackingCardOpened"> & {
+  /**
+   * @generated from field: string card_id = 1;
+   */
+  cardId: string;
+
+  /**
+   * @generated from field: string household_id = 2;
+   */
+  householdId: string;
+
+  /**
+   * @generated from field: string community_code = 3;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp opened_at = 4;
+   */
+  openedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string opened_by = 5;
+   */
+  openedBy: string;
+};
+
+/**
+ * Describes the message employment.residents.v1.TrackingCardOpened.
+ * Use `create(TrackingCardOpenedSchema)` to create a new message.
+ */
+export declare const TrackingCardOpenedSchema: GenMessage<TrackingCardOpened>;
+
+/**
+ * ServiceDelivered: one help delivered, logged on the household's tracking card. Key = household id.
+ *
+ * @generated from message employment.residents.v1.ServiceDelivered
+ */
+export declare type ServiceDelivered = Message<"employment.residents.v1.ServiceDelivered"> & {
+  /**
+   * @generated from field: string delivery_id = 1;
+   */
+  deliveryId: string;
+
+  /**
+   * @generated from field: string card_id = 2;
+   */
+  cardId: string;
+
+  /**
+   * @generated from field: string household_id = 3;
+   */
+  householdId: string;
+
+  /**
+   * The member helped, when one was named.
+   *
+   * @generated from field: string resident_id = 4;
+   */
+  residentId: string;
+
+  /**
+   * @generated from field: string community_code = 5;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: employment.residents.v1.ServiceKind kind = 6;
+   */
+  kind: ServiceKind;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp delivered_at = 7;
+   */
+  deliveredAt?: Timestamp | undefined;
+
+  /**
+   * Who delivered it (staff name or id).
+   *
+   * @generated from field: string delivered_by = 8;
+   */
+  deliveredBy: string;
+
+  /**
+   * e.g. "accepted", "declined", "in-progress", "placed", "no-effect".
+   *
+   * @generated from field: string outcome = 9;
+   */
+  outcome: string;
+
+  /**
+   * @generated from field: string description = 10;
+   */
+  description: string;
+
+  /**
+   * @generated from field: string recorded_by = 11;
+   */
+  recordedBy: string;
+};
+
+/**
+ * Describes the message employment.residents.v1.ServiceDelivered.
+ * Use `create(ServiceDeliveredSchema)` to create a new message.
+ */
+export declare const ServiceDeliveredSchema: GenMessage<ServiceDelivered>;
+
+/**
+ * HelperAssigned: someone took over a responsibility; the previous holder's assignment ended.
+ * Key = the target (area code or household id).
+ *
+ * @generated from message employment.residents.v1.HelperAssigned
+ */
+export declare type HelperAssigned = Message<"employment.residents.v1.HelperAssigned"> & {
+  /**
+   * @generated from field: string assignment_id = 1;
+   */
+  assignmentId: string;
+
+  /**
+   * @generated from field: employment.residents.v1.HelperRole role = 2;
+   */
+  role: HelperRole;
+
+  /**
+   * "street", "community", "building" or "household".
+   *
+   * @generated from field: string target_type = 3;
+   */
+  targetType: string;
+
+  /**
+   * @generated from field: string target_id = 4;
+   */
+  targetId: string;
+
+  /**
+   * @generated from field: string community_code = 5;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: string helper_name = 6;
+   */
+  helperName: string;
+
+  /**
+   * @generated from field: string helper_staff_id = 7;
+   */
+  helperStaffId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp since = 8;
+   */
+  since?: Timestamp | undefined;
+
+  /**
+   * The assignment this one replaces; empty for the first.
+   *
+   * @generated from field: string previous_assignment_id = 9;
+   */
+  previousAssignmentId: string;
+
+  /**
+   * @generated from field: string assigned_by = 10;
+   */
+  assignedBy: string;
+};
+
+/**
+ * Describes the message employment.residents.v1.HelperAssigned.
+ * Use `create(HelperAssignedSchema)` to create a new message.
+ */
+export declare const HelperAssignedSchema: GenMessage<HelperAssigned>;
+
+/**
+ * HelperUnassigned: a responsibility was left without a successor. Key = the target.
+ *
+ * @generated from message employment.residents.v1.HelperUnassigned
+ */
+export declare type HelperUnassigned = Message<"employment.residents.v1.HelperUnassigned"> & {
+  /**
+   * @generated from field: string assignment_id = 1;
+   */
+  assignmentId: string;
+
+  /**
+   * @generated from field: employment.residents.v1.HelperRole role = 2;
+   */
+  role: HelperRole;
+
+  /**
+   * @generated from field: string target_type = 3;
+   */
+  targetType: string;
+
+  /**
+   * @generated from field: string target_id = 4;
+   */
+  targetId: string;
+
+  /**
+   * @generated from field: string community_code = 5;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp until = 6;
+   */
+  until?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string reason = 7;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: string ended_by = 8;
+   */
+  endedBy: string;
+};
+
+/**
+ * Describes the message employment.residents.v1.HelperUnassigned.
+ * Use `create(HelperUnassignedSchema)` to create a new message.
+ */
+export declare const HelperUnassignedSchema: GenMessage<HelperUnassigned>;
+
+/**
+ * CertificateApplied: a person applied for the Reemployment Preferential Certificate
+ * (《再就业优惠证》). Key = certificate id (also for the events that follow).
+ *
+ * @generated from message employment.residents.v1.CertificateApplied
+ */
+export declare type CertificateApplied = Message<"employment.residents.v1.CertificateApplied"> & {
+  /**
+   * @generated from field: string certificate_id = 1;
+   */
+  certificateId: string;
+
+  /**
+   * @generated from field: string resident_id = 2;
+   */
+  residentId: string;
+
+  /**
+   * @generated from field: string community_code = 3;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: repeated employment.common.v1.HardshipCategory basis = 4;
+   */
+  basis: HardshipCategory[];
+
+  /**
+   * @generated from field: employment.common.v1.EmploymentStatus employment_status = 5;
+   */
+  employmentStatus: EmploymentStatus;
+
+  /**
+   * @generated from field: string applied_by = 6;
+   */
+  appliedBy: string;
+};
+
+/**
+ * Describes the message employment.residents.v1.CertificateApplied.
+ * Use `create(CertificateAppliedSchema)` to create a new message.
+ */
+export declare const CertificateAppliedSchema: GenMessage<CertificateApplied>;
+
+/**
+ * CertificateReviewed: the community's first review (社区初审) decided.
+ *
+ * @generated from message employment.residents.v1.CertificateReviewed
+ */
+export declare type CertificateReviewed = Message<"employment.residents.v1.CertificateReviewed"> & {
+  /**
+   * @generated from field: string certificate_id = 1;
+   */
+  certificateId: string;
+
+  /**
+   * @generated from field: string resident_id = 2;
+   */
+  residentId: string;
+
+  /**
+   * @generated from field: string community_code = 3;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: bool approved = 4;
+   */
+  approved: boolean;
+
+  /**
+   * @generated from field: string note = 5;
+   */
+  note: string;
+
+  /**
+   * @generated from field: string reviewed_by = 6;
+   */
+  reviewedBy: string;
+};
+
+/**
+ * Describes the message employment.residents.v1.CertificateReviewed.
+ * Use `create(CertificateReviewedSchema)` to create a new message.
+ */
+export declare const CertificateReviewedSchema: GenMessage<CertificateReviewed>;
+
+/**
+ * CertificateIssued: the certificate was issued under its unique number.
+ *
+ * @generated from message employment.residents.v1.CertificateIssued
+ */
+export declare type CertificateIssued = Message<"employment.residents.v1.CertificateIssued"> & {
+  /**
+   * @generated from field: string certificate_id = 1;
+   */
+  certificateId: string;
+
+  /**
+   * @generated from field: string resident_id = 2;
+   */
+  residentId: string;
+
+  /**
+   * @generated from field: string community_code = 3;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: string number = 4;
+   */
+  number: string;
+
+  /**
+   * @generated from field: employment.common.v1.Date issued_on = 5;
+   */
+  issuedOn?: Date | undefined;
+
+  /**
+   * @generated from field: employment.common.v1.Date next_check_due = 6;
+   */
+  nextCheckDue?: Date | undefined;
+
+  /**
+   * @generated from field: string issued_by = 7;
+   */
+  issuedBy: string;
+};
+
+/**
+ * Describes the message employment.residents.v1.CertificateIssued.
+ * Use `create(CertificateIssuedSchema)` to create a new message.
+ */
+export declare const CertificateIssuedSchema: GenMessage<CertificateIssued>;
+
+/**
+ * CertificateChecked: an annual check (年检) was recorded.
+ *
+ * @generated from message employment.residents.v1.CertificateChecked
+ */
+export declare type CertificateChecked = Message<"employment.residents.v1.CertificateChecked"> & {
+  /**
+   * @generated from field: string certificate_id = 1;
+   */
+  certificateId: string;
+
+  /**
+   * @generated from field: string resident_id = 2;
+   */
+  residentId: string;
+
+  /**
+   * @generated from field: string community_code = 3;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: string number = 4;
+   */
+  number: string;
+
+  /**
+   * @generated from field: int32 year = 5;
+   */
+  year: number;
+
+  /**
+   * @generated from field: bool passed = 6;
+   */
+  passed: boolean;
+
+  /**
+   * The next check's due date; unset when the check failed (the certificate is revoked).
+   *
+   * @generated from field: employment.common.v1.Date next_check_due = 7;
+   */
+  nextCheckDue?: Date | undefined;
+
+  /**
+   * @generated from field: string checked_by = 8;
+   */
+  checkedBy: string;
+};
+
+/**
+ * Describes the message employment.residents.v1.CertificateChecked.
+ * Use `create(CertificateCheckedSchema)` to create a new message.
+ */
+export declare const CertificateCheckedSchema: GenMessage<CertificateChecked>;
+
+/**
+ * CertificateRevoked: the certificate was revoked (or a failed annual check revoked it).
+ *
+ * @generated from message employment.residents.v1.CertificateRevoked
+ */
+export declare type CertificateRevoked = Message<"employment.residents.v1.CertificateRevoked"> & {
+  /**
+   * @generated from field: string certificate_id = 1;
+   */
+  certificateId: string;
+
+  /**
+   * @generated from field: string resident_id = 2;
+   */
+  residentId: string;
+
+  /**
+   * @generated from field: string community_code = 3;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: string number = 4;
+   */
+  number: string;
+
+  /**
+   * @generated from field: string reason = 5;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: string revoked_by = 6;
+   */
+  revokedBy: string;
+};
+
+/**
+ * Describes the message employment.residents.v1.CertificateRevoked.
+ * Use `create(CertificateRevokedSchema)` to create a new message.
+ */
+export declare const CertificateRevokedSchema: GenMessage<CertificateRevoked>;
+
+/**
+ * WarningRaised: an early warning was raised. Key = warning id (for all warning events).
+ *
+ * @generated from message employment.residents.v1.WarningRaised
+ */
+export declare type WarningRaised = Message<"employment.residents.v1.WarningRaised"> & {
+  /**
+   * @generated from field: string warning_id = 1;
+   */
+  warningId: string;
+
+  /**
+   * @generated from field: employment.residents.v1.WarningKind kind = 2;
+   */
+  kind: WarningKind;
+
+  /**
+   * "household", "resident" or "certificate".
+   *
+   * @generated from field: string subject_type = 3;
+   */
+  subjectType: string;
+
+  /**
+   * @generated from field: string subject_id = 4;
+   */
+  subjectId: string;
+
+  /**
+   * @generated from field: string community_code = 5;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: employment.residents.v1.WarningLevel level = 6;
+   */
+  level: WarningLevel;
+
+  /**
+   * The area code of the level the warning is with.
+   *
+   * @generated from field: string level_code = 7;
+   */
+  levelCode: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp raised_at = 8;
+   */
+  raisedAt?: Timestamp | undefined;
+
+  /**
+   * When it climbs one level unless resolved.
+   *
+   * @generated from field: google.protobuf.Timestamp escalate_at = 9;
+   */
+  escalateAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string detail = 10;
+   */
+  detail: string;
+};
+
+/**
+ * Describes the message employment.residents.v1.WarningRaised.
+ * Use `create(WarningRaisedSchema)` to create a new message.
+ */
+export declare const WarningRaisedSchema: GenMessage<WarningRaised>;
+
+/**
+ * @generated from message employment.residents.v1.WarningAcknowledged
+ */
+export declare type WarningAcknowledged = Message<"employment.residents.v1.WarningAcknowledged"> & {
+  /**
+   * @generated from field: string warning_id = 1;
+   */
+  warningId: string;
+
+  /**
+   * @generated from field: employment.residents.v1.WarningKind kind = 2;
+   */
+  kind: WarningKind;
+
+  /**
+   * @generated from field: string subject_id = 3;
+   */
+  subjectId: string;
+
+  /**
+   * @generated from field: string community_code = 4;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: string acknowledged_by = 5;
+   */
+  acknowledgedBy: string;
+
+  /**
+   * @generated from field: string note = 6;
+   */
+  note: string;
+};
+
+/**
+ * Describes the message employment.residents.v1.WarningAcknowledged.
+ * Use `create(WarningAcknowledgedSchema)` to create a new message.
+ */
+export declare const WarningAcknowledgedSchema: GenMessage<WarningAcknowledged>;
+
+/**
+ * @generated from message employment.residents.v1.WarningEscalated
+ */
+export declare type WarningEscalated = Message<"employment.residents.v1.WarningEscalated"> & {
+  /**
+   * @generated from field: string warning_id = 1;
+   */
+  warningId: string;
+
+  /**
+   * @generated from field: employment.residents.v1.WarningKind kind = 2;
+   */
+  kind: WarningKind;
+
+  /**
+   * @generated from field: string subject_id = 3;
+   */
+  subjectId: string;
+
+  /**
+   * @generated from field: string community_code = 4;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: employment.residents.v1.WarningLevel from_level = 5;
+   */
+  fromLevel: WarningLevel;
+
+  /**
+   * @generated from field: employment.residents.v1.WarningLevel to_level = 6;
+   */
+  toLevel: WarningLevel;
+
+  /**
+   * @generated from field: string level_code = 7;
+   */
+  levelCode: string;
+
+  /**
+   * When it climbs again; unset at city level.
+   *
+   * @generated from field: google.protobuf.Timestamp escalate_at = 8;
+   */
+  escalateAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message employment.residents.v1.WarningEscalated.
+ * Use `create(WarningEscalatedSchema)` to create a new message.
+ */
+export declare const WarningEscalatedSchema: GenMessage<WarningEscalated>;
+
+/**
+ * @generated from message employment.residents.v1.WarningResolved
+ */
+export declare type WarningResolved = Message<"employment.residents.v1.WarningResolved"> & {
+  /**
+   * @generated from field: string warning_id = 1;
+   */
+  warningId: string;
+
+  /**
+   * @generated from field: employment.residents.v1.WarningKind kind = 2;
+   */
+  kind: WarningKind;
+
+  /**
+   * @generated from field: string subject_id = 3;
+   */
+  subjectId: string;
+
+  /**
+   * @generated from field: string community_code = 4;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: string resolution = 5;
+   */
+  resolution: string;
+
+  /**
+   * True when the registry resolved it itself (the condition ended), false for a person's decision.
+   *
+   * @generated from field: bool automatic = 6;
+   */
+  automatic: boolean;
+
+  /**
+   * @generated from field: string resolved_by = 7;
+   */
+  resolvedBy: string;
+};
+
+/**
+ * Describes the message employment.residents.v1.WarningResolved.
+ * Use `create(WarningResolvedSchema)` to create a new message.
+ */
+export declare const WarningResolvedSchema: GenMessage<WarningResolved>;
+
+/**
+ * A person's relation to the head of the household (与户主关系).
+ *
+ * @generated from enum employment.residents.v1.HouseholdRelation
+ */
+export enum HouseholdRelation {
+  /**
+   * @generated from enum value: HOUSEHOLD_RELATION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: HOUSEHOLD_RELATION_HEAD = 1;
+   */
+  HEAD = 1,
+
+  /**
+   * @generated from enum value: HOUSEHOLD_RELATION_SPOUSE = 2;
+   */
+  SPOUSE = 2,
+
+  /**
+   * @generated from enum value: HOUSEHOLD_RELATION_CHILD = 3;
+   */
+  CHILD = 3,
+
+  /**
+   * @generated from enum value: HOUSEHOLD_RELATION_CHILD_IN_LAW = 4;
+   */
+  CHILD_IN_LAW = 4,
+
+  /**
+   * @generated from enum value: HOUSEHOLD_RELATION_PARENT = 5;
+   */
+  PARENT = 5,
+
+  /**
+   * @generated from enum value: HOUSEHOLD_RELATION_PARENT_IN_LAW = 6;
+   */
+  PARENT_IN_LAW = 6,
+
+  /**
+   * @generated from enum value: HOUSEHOLD_RELATION_GRANDCHILD = 7;
+   */
+  GRANDCHILD = 7,
+
+  /**
+   * @generated from enum value: HOUSEHOLD_RELATION_GRANDPARENT = 8;
+   */
+  GRANDPARENT = 8,
+
+  /**
+   * @generated from enum value: HOUSEHOLD_RELATION_SIBLING = 9;
+   */
+  SIBLING = 9,
+
+  /**
+   * @generated from enum value: HOUSEHOLD_RELATION_OTHER = 10;
+   */
+  OTHER = 10,
+}
+
+/**
+ * Describes the enum employment.residents.v1.HouseholdRelation.
+ */
+export declare const HouseholdRelationSchema: GenEnum<HouseholdRelation>;
+
+/**
+ * Levels of the administrative tree this service owns.
+ *
+ * @generated from enum employment.residents.v1.AreaLevel
+ */
+export enum AreaLevel {
+  /**
+   * @generated from enum value: AREA_LEVEL_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * 4 digits (市).
+   *
+   * @generated from enum value: AREA_LEVEL_CITY = 1;
+   */
+  CITY = 1,
+
+  /**
+   * 6 digits (区).
+   *
+   * @generated from enum value: AREA_LEVEL_DISTRICT = 2;
+   */
+  DISTRICT = 2,
+
+  /**
+   * 9 digits (街道).
+   *
+   * @generated from enum value: AREA_LEVEL_STREET = 3;
+   */
+  STREET = 3,
+
+  /**
+   * 12 digits (社区).
+   *
+   * @generated from enum value: AREA_LEVEL_COMMUNITY = 4;
+   */
+  COMMUNITY = 4,
+
+  /**
+   * 15 digits: the community's code and 3 digits (楼院).
+   *
+   * @generated from enum value: AREA_LEVEL_BUILDING = 5;
+   */
+  BUILDING = 5,
+}
+
+/**
+ * Describes the enum employment.residents.v1.AreaLevel.
+ */
+export declare const AreaLevelSchema: GenEnum<AreaLevel>;
+
+/**
+ * Outcome of a household visit (入户调查).
+ *
+ * @generated from enum employment.residents.v1.SurveyOutcome
+ */
+export enum SurveyOutcome {
+  /**
+   * @generated from enum value: SURVEY_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The household was met and its situation recorded.
+   *
+   * @generated from enum value: SURVEY_OUTCOME_COMPLETED = 1;
+   */
+  COMPLETED = 1,
+
+  /**
+   * @generated from enum value: SURVEY_OUTCOME_NOBODY_HOME = 2;
+   */
+  NOBODY_HOME = 2,
+
+  /**
+   * @generated from enum value: SURVEY_OUTCOME_REFUSED = 3;
+   */
+  REFUSED = 3,
+
+  /**
+   * @generated from enum value: SURVEY_OUTCOME_MOVED_AWAY = 4;
+   */
+  MOVED_AWAY = 4,
+}
+
+/**
+ * Describes the enum employment.residents.v1.SurveyOutcome.
+ */
+export declare const SurveyOutcomeSchema: GenEnum<SurveyOutcome>;
+
+/**
+ * The four kinds of help delivered to the door (送政策、送岗位、送技能、送服务).
+ *
+ * @generated from enum employment.residents.v1.ServiceKind
+ */
+export enum ServiceKind {
+  /**
+   * @generated from enum value: SERVICE_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: SERVICE_KIND_POLICY = 1;
+   */
+  POLICY = 1,
+
+  /**
+   * @generated from enum value: SERVICE_KIND_JOB = 2;
+   */
+  JOB = 2,
+
+  /**
+   * @generated from enum value: SERVICE_KIND_SKILL = 3;
+   */
+  SKILL = 3,
+
+  /**
+   * @generated from enum value: SERVICE_KIND_SERVICE = 4;
+   */
+  SERVICE = 4,
+}
+
+/**
+ * Describes the enum employment.residents.v1.ServiceKind.
+ */
+export declare const ServiceKindSchema: GenEnum<ServiceKind>;
+
+/**
+ * The "four contacts, one helper" (四包一帮) responsibilities.
+ *
+ * @generated from enum employment.residents.v1.HelperRole
+ */
+export enum HelperRole {
+  /**
+   * @generated from enum value: HELPER_ROLE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A street leader per area (街道领导包片).
+   *
+   * @generated from enum value: HELPER_ROLE_STREET_LEADER = 1;
+   */
+  STREET_LEADER = 1,
+
+  /**
+   * A social-security officer per community (社保专干包社区).
+   *
+   * @generated from enum value: HELPER_ROLE_SOCIAL_SECURITY_OFFICER = 2;
+   */
+  SOCIAL_SECURITY_OFFICER = 2,
+
+  /**
+   * The community director per building (社区主任包楼院).
+   *
+   * @generated from enum value: HELPER_ROLE_COMMUNITY_DIRECTOR = 3;
+   */
+  COMMUNITY_DIRECTOR = 3,
+
+  /**
+   * A community worker per family (社区工作人员包户).
+   *
+   * @generated from enum value: HELPER_ROLE_COMMUNITY_WORKER = 4;
+   */
+  COMMUNITY_WORKER = 4,
+
+  /**
+   * One party member paired with one family (党员一帮一).
+   *
+   * @generated from enum value: HELPER_ROLE_PARTY_MEMBER_HELPER = 5;
+   */
+  PARTY_MEMBER_HELPER = 5,
+}
+
+/**
+ * Describes the enum employment.residents.v1.HelperRole.
+ */
+export declare const HelperRoleSchema: GenEnum<HelperRole>;
+
+/**
+ * Kinds of early warning (预警预报).
+ *
+ * @generated from enum employment.residents.v1.WarningKind
+ */
+export enum WarningKind {
+  /**
+   * @generated from enum value: WARNING_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A household became a zero-employment household.
+   *
+   * @generated from enum value: WARNING_KIND_ZERO_EMPLOYMENT_HOUSEHOLD = 1;
+   */
+  ZERO_EMPLOYMENT_HOUSEHOLD = 1,
+
+  /**
+   * A zero-employment household was not placed within the deadline (default 10 working days).
+   *
+   * @generated from enum value: WARNING_KIND_ZERO_EMPLOYMENT_NOT_PLACED = 2;
+   */
+  ZERO_EMPLOYMENT_NOT_PLACED = 2,
+
+  /**
+   * A certificate's annual check is overdue.
+   *
+   * @generated from enum value: WARNING_KIND_CERTIFICATE_CHECK_OVERDUE = 3;
+   */
+  CERTIFICATE_CHECK_OVERDUE = 3,
+
+  /**
+   * A person placed through the service lost the job within six months.
+   *
+   * @generated from enum value: WARNING_KIND_JOB_LOST_WITHIN_SIX_MONTHS = 4;
+   */
+  JOB_LOST_WITHIN_SIX_MONTHS = 4,
+}
+
+/**
+ * Describes the enum employment.residents.v1.WarningKind.
+ */
+export declare const WarningKindSchema: GenEnum<WarningKind>;
+
+/**
+ * The level of the administrative tree a warning is with; overdue warnings climb one level.
+ *
+ * @generated from enum employment.residents.v1.WarningLevel
+ */
+export enum WarningLevel {
+  /**
+   * @generated from enum value: WARNING_LEVEL_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: WARNING_LEVEL_COMMUNITY = 1;
+   */
+  COMMUNITY = 1,
+
+  /**
+   * @generated from enum value: WARNING_LEVEL_STREET = 2;
+   */
+  STREET = 2,
+
+  /**
+   * @generated from enum value: WARNING_LEVEL_DISTRICT = 3;
+   */
+  DISTRICT = 3,
+
+  /**
+   * @generated from enum value: WARNING_LEVEL_CITY = 4;
+   */
+  CITY = 4,
+}
+
+/**
+ * Describes the enum employment.residents.v1.WarningLevel.
+ */
+export declare const WarningLevelSchema: GenEnum<WarningLevel>;
 

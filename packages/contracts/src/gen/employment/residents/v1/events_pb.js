@@ -2,7 +2,7 @@
 // @generated from file employment/residents/v1/events.proto (package employment.residents.v1, syntax proto3)
 /* eslint-disable */
 
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, tsEnum } from "@bufbuild/protobuf/codegenv2";
 import { file_employment_common_v1_types } from "../../common/v1/types_pb.js";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 
@@ -10,7 +10,7 @@ import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
  * Describes the file employment/residents/v1/events.proto.
  */
 export const file_employment_residents_v1_events = /*@__PURE__*/
-  fileDesc("CiRlbXBsb3ltZW50L3Jlc2lkZW50cy92MS9ldmVudHMucHJvdG8SF2VtcGxveW1lbnQucmVzaWRlbnRzLnYxIvQDChJSZXNpZGVudFJlZ2lzdGVyZWQSEwoLcmVzaWRlbnRfaWQYASABKAkSFgoOY29tbXVuaXR5X2NvZGUYAiABKAkSEQoJZnVsbF9uYW1lGAMgASgJEiYKA3NleBgEIAEoDjIZLmVtcGxveW1lbnQuY29tbW9uLnYxLlNleBIuCgpiaXJ0aF9kYXRlGAUgASgLMhouZW1wbG95bWVudC5jb21tb24udjEuRGF0ZRJBChFlbXBsb3ltZW50X3N0YXR1cxgGIAEoDjImLmVtcGxveW1lbnQuY29tbW9uLnYxLkVtcGxveW1lbnRTdGF0dXMSMgoJZWR1Y2F0aW9uGAcgASgOMh8uZW1wbG95bWVudC5jb21tb24udjEuRWR1Y2F0aW9uEjkKDXdvcmtfY2FwYWNpdHkYCCABKA4yIi5lbXBsb3ltZW50LmNvbW1vbi52MS5Xb3JrQ2FwYWNpdHkSQwoTaGFyZHNoaXBfY2F0ZWdvcmllcxgJIAMoDjImLmVtcGxveW1lbnQuY29tbW9uLnYxLkhhcmRzaGlwQ2F0ZWdvcnkSDgoGc2tpbGxzGAogAygJEhIKCm9jY3VwYXRpb24YCyABKAkSFAoMaG91c2Vob2xkX2lkGAwgASgJEhUKDXJlZ2lzdGVyZWRfYnkYDSABKAki1wIKFlJlc2lkZW50UHJvZmlsZUNoYW5nZWQSEwoLcmVzaWRlbnRfaWQYASABKAkSFgoOY29tbXVuaXR5X2NvZGUYAiABKAkSEQoJZnVsbF9uYW1lGAMgASgJEjIKCWVkdWNhdGlvbhgEIAEoDjIfLmVtcGxveW1lbnQuY29tbW9uLnYxLkVkdWNhdGlvbhI5Cg13b3JrX2NhcGFjaXR5GAUgASgOMiIuZW1wbG95bWVudC5jb21tb24udjEuV29ya0NhcGFjaXR5EkMKE2hhcmRzaGlwX2NhdGVnb3JpZXMYBiADKA4yJi5lbXBsb3ltZW50LmNvbW1vbi52MS5IYXJkc2hpcENhdGVnb3J5Eg4KBnNraWxscxgHIAMoCRISCgpvY2N1cGF0aW9uGAggASgJEhQKDGhvdXNlaG9sZF9pZBgJIAEoCRIPCgd2ZXJzaW9uGAogASgNIrcCChdFbXBsb3ltZW50U3RhdHVzQ2hhbmdlZBITCgtyZXNpZGVudF9pZBgBIAEoCRIWCg5jb21tdW5pdHlfY29kZRgCIAEoCRIUCgxob3VzZWhvbGRfaWQYAyABKAkSPwoPcHJldmlvdXNfc3RhdHVzGAQgASgOMiYuZW1wbG95bWVudC5jb21tb24udjEuRW1wbG95bWVudFN0YXR1cxI2CgZzdGF0dXMYBSABKA4yJi5lbXBsb3ltZW50LmNvbW1vbi52MS5FbXBsb3ltZW50U3RhdHVzEikKBXNpbmNlGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZyZWFzb24YByABKAkSFAoMcGxhY2VtZW50X2lkGAggASgJEg8KB3ZlcnNpb24YCSABKA0i9QEKFkhvdXNlaG9sZFN0YXR1c0NoYW5nZWQSFAoMaG91c2Vob2xkX2lkGAEgASgJEhYKDmNvbW11bml0eV9jb2RlGAIgASgJEhcKD3plcm9fZW1wbG95bWVudBgDIAEoCBIZChFkb3VibGVfdW5lbXBsb3llZBgEIAEoCBIpCgVzaW5jZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGwoTbWVtYmVyX3Jlc2lkZW50X2lkcxgGIAMoCRIgChhwcmV2aW91c196ZXJvX2VtcGxveW1lbnQYByABKAgSDwoHdmVyc2lvbhgIIAEoDWIGcHJvdG8z", [file_employment_common_v1_types, file_google_protobuf_timestamp]);
+  fileDesc("CiRlbXBsb3ltZW50L3Jlc2lkZW50cy92MS9ldmVudHMucHJvdG8SF2VtcGxveW1lbnQucmVzaWRlbnRzLnYxIvQDChJSZXNpZGVudFJlZ2lzdGVyZWQSEwoLcmVzaWRlbnRfaWQYASABKAkSFgoOY29tbXVuaXR5X2NvZGUYAiABKAkSEQoJZnVsbF9uYW1lGAMgASgJEiYKA3NleBgEIAEoDjIZLmVtcGxveW1lbnQuY29tbW9uLnYxLlNleBIuCgpiaXJ0aF9kYXRlGAUgASgLMhouZW1wbG95bWVudC5jb21tb24udjEuRGF0ZRJBChFlbXBsb3ltZW50X3N0YXR1cxgGIAEoDjImLmVtcGxveW1lbnQuY29tbW9uLnYxLkVtcGxveW1lbnRTdGF0dXMSMgoJZWR1Y2F0aW9uGAcgASgOMh8uZW1wbG95bWVudC5jb21tb24udjEuRWR1Y2F0aW9uEjkKDXdvcmtfY2FwYWNpdHkYCCABKA4yIi5lbXBsb3ltZW50LmNvbW1vbi52MS5Xb3JrQ2FwYWNpdHkSQwoTaGFyZHNoaXBfY2F0ZWdvcmllcxgJIAMoDjImLmVtcGxveW1lbnQuY29tbW9uLnYxLkhhcmRzaGlwQ2F0ZWdvcnkSDgoGc2tpbGxzGAogAygJEhIKCm9jY3VwYXRpb24YCyABKAkSFAoMaG91c2Vob2xkX2lkGAwgASgJEhUKDXJlZ2lzdGVyZWRfYnkYDSABKAkizgQKFlJlc2lkZW50UHJvZmlsZUNoYW5nZWQSEwoLcmVzaWRlbnRfaWQYASABKAkSFgoOY29tbXVuaXR5X2NvZGUYAiABKAkSEQoJZnVsbF9uYW1lGAMgASgJEjIKCWVkdWNhdGlvbhgEIAEoDjIfLmVtcGxveW1lbnQuY29tbW9uLnYxLkVkdWNhdGlvbhI5Cg13b3JrX2NhcGFjaXR5GAUgASgOMiIuZW1wbG95bWVudC5jb21tb24udjEuV29ya0NhcGFjaXR5EkMKE2hhcmRzaGlwX2NhdGVnb3JpZXMYBiADKA4yJi5lbXBsb3ltZW50LmNvbW1vbi52MS5IYXJkc2hpcENhdGVnb3J5Eg4KBnNraWxscxgHIAMoCRISCgpvY2N1cGF0aW9uGAggASgJEhQKDGhvdXNlaG9sZF9pZBgJIAEoCRIPCgd2ZXJzaW9uGAogASgNEh8KF3ByZXZpb3VzX2NvbW11bml0eV9jb2RlGAsgASgJEkEKEWVtcGxveW1lbnRfc3RhdHVzGAwgASgOMiYuZW1wbG95bWVudC5jb21tb24udjEuRW1wbG95bWVudFN0YXR1cxJGChJob3VzZWhvbGRfcmVsYXRpb24YDSABKA4yKi5lbXBsb3ltZW50LnJlc2lkZW50cy52MS5Ib3VzZWhvbGRSZWxhdGlvbhIWCg5jaGFuZ2VkX2ZpZWxkcxgOIAMoCRISCgpjaGFuZ2VkX2J5GA8gASgJEh0KFXByZXZpb3VzX2hvdXNlaG9sZF9pZBgQIAEoCSK3AgoXRW1wbG95bWVudFN0YXR1c0NoYW5nZWQSEwoLcmVzaWRlbnRfaWQYASABKAkSFgoOY29tbXVuaXR5X2NvZGUYAiABKAkSFAoMaG91c2Vob2xkX2lkGAMgASgJEj8KD3ByZXZpb3VzX3N0YXR1cxgEIAEoDjImLmVtcGxveW1lbnQuY29tbW9uLnYxLkVtcGxveW1lbnRTdGF0dXMSNgoGc3RhdHVzGAUgASgOMiYuZW1wbG95bWVudC5jb21tb24udjEuRW1wbG95bWVudFN0YXR1cxIpCgVzaW5jZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcmVhc29uGAcgASgJEhQKDHBsYWNlbWVudF9pZBgIIAEoCRIPCgd2ZXJzaW9uGAkgASgNIrEDChZIb3VzZWhvbGRTdGF0dXNDaGFuZ2VkEhQKDGhvdXNlaG9sZF9pZBgBIAEoCRIWCg5jb21tdW5pdHlfY29kZRgCIAEoCRIXCg96ZXJvX2VtcGxveW1lbnQYAyABKAgSGQoRZG91YmxlX3VuZW1wbG95ZWQYBCABKAgSKQoFc2luY2UYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKE21lbWJlcl9yZXNpZGVudF9pZHMYBiADKAkSIAoYcHJldmlvdXNfemVyb19lbXBsb3ltZW50GAcgASgIEg8KB3ZlcnNpb24YCCABKA0SIgoacHJldmlvdXNfZG91YmxlX3VuZW1wbG95ZWQYCSABKAgSDgoGcmVhc29uGAogASgJEjkKB21lbWJlcnMYCyADKAsyKC5lbXBsb3ltZW50LnJlc2lkZW50cy52MS5Ib3VzZWhvbGRNZW1iZXISFQoNYnVpbGRpbmdfY29kZRgMIAEoCRI0ChBwbGFjZW1lbnRfZHVlX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKnAQoPSG91c2Vob2xkTWVtYmVyEhMKC3Jlc2lkZW50X2lkGAEgASgJEjwKCHJlbGF0aW9uGAIgASgOMiouZW1wbG95bWVudC5yZXNpZGVudHMudjEuSG91c2Vob2xkUmVsYXRpb24SQQoRZW1wbG95bWVudF9zdGF0dXMYAyABKA4yJi5lbXBsb3ltZW50LmNvbW1vbi52MS5FbXBsb3ltZW50U3RhdHVzIqwBChNIb3VzZWhvbGRSZWdpc3RlcmVkEhQKDGhvdXNlaG9sZF9pZBgBIAEoCRIWCg5jb21tdW5pdHlfY29kZRgCIAEoCRIVCg1idWlsZGluZ19jb2RlGAMgASgJEjkKB21lbWJlcnMYBCADKAsyKC5lbXBsb3ltZW50LnJlc2lkZW50cy52MS5Ib3VzZWhvbGRNZW1iZXISFQoNcmVnaXN0ZXJlZF9ieRgFIAEoCSKWAQoLQXJlYURlZmluZWQSDAoEY29kZRgBIAEoCRIxCgVsZXZlbBgCIAEoDjIiLmVtcGxveW1lbnQucmVzaWRlbnRzLnYxLkFyZWFMZXZlbBIMCgRuYW1lGAMgASgJEhMKC3BhcmVudF9jb2RlGAQgASgJEg8KB3ZlcnNpb24YBSABKA0SEgoKZGVmaW5lZF9ieRgGIAEoCSKYAQoLQXJlYUNoYW5nZWQSDAoEY29kZRgBIAEoCRIxCgVsZXZlbBgCIAEoDjIiLmVtcGxveW1lbnQucmVzaWRlbnRzLnYxLkFyZWFMZXZlbBIMCgRuYW1lGAMgASgJEhUKDXByZXZpb3VzX25hbWUYBCABKAkSDwoHdmVyc2lvbhgFIAEoDRISCgpjaGFuZ2VkX2J5GAYgASgJIoACCg5TdXJ2ZXlSZWNvcmRlZBIRCglzdXJ2ZXlfaWQYASABKAkSFAoMaG91c2Vob2xkX2lkGAIgASgJEhYKDmNvbW11bml0eV9jb2RlGAMgASgJEi4KCnZpc2l0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKB291dGNvbWUYBSABKA4yJi5lbXBsb3ltZW50LnJlc2lkZW50cy52MS5TdXJ2ZXlPdXRjb21lEg0KBW5lZWRzGAYgAygJEgwKBHllYXIYByABKAUSEgoKdmlzaXRlZF9ieRgIIAEoCRITCgtyZWNvcmRlZF9ieRgJIAEoCSKVAQoSVHJhY2tpbmdDYXJkT3BlbmVkEg8KB2NhcmRfaWQYASABKAkSFAoMaG91c2Vob2xkX2lkGAIgASgJEhYKDmNvbW11bml0eV9jb2RlGAMgASgJEi0KCW9wZW5lZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJb3BlbmVkX2J5GAUgASgJIrICChBTZXJ2aWNlRGVsaXZlcmVkEhMKC2RlbGl2ZXJ5X2lkGAEgASgJEg8KB2NhcmRfaWQYAiABKAkSFAoMaG91c2Vob2xkX2lkGAMgASgJEhMKC3Jlc2lkZW50X2lkGAQgASgJEhYKDmNvbW11bml0eV9jb2RlGAUgASgJEjIKBGtpbmQYBiABKA4yJC5lbXBsb3ltZW50LnJlc2lkZW50cy52MS5TZXJ2aWNlS2luZBIwCgxkZWxpdmVyZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDGRlbGl2ZXJlZF9ieRgIIAEoCRIPCgdvdXRjb21lGAkgASgJEhMKC2Rlc2NyaXB0aW9uGAogASgJEhMKC3JlY29yZGVkX2J5GAsgASgJIqgCCg5IZWxwZXJBc3NpZ25lZBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEjEKBHJvbGUYAiABKA4yIy5lbXBsb3ltZW50LnJlc2lkZW50cy52MS5IZWxwZXJSb2xlEhMKC3RhcmdldF90eXBlGAMgASgJEhEKCXRhcmdldF9pZBgEIAEoCRIWCg5jb21tdW5pdHlfY29kZRgFIAEoCRITCgtoZWxwZXJfbmFtZRgGIAEoCRIXCg9oZWxwZXJfc3RhZmZfaWQYByABKAkSKQoFc2luY2UYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEh4KFnByZXZpb3VzX2Fzc2lnbm1lbnRfaWQYCSABKAkSEwoLYXNzaWduZWRfYnkYCiABKAki6QEKEEhlbHBlclVuYXNzaWduZWQSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIxCgRyb2xlGAIgASgOMiMuZW1wbG95bWVudC5yZXNpZGVudHMudjEuSGVscGVyUm9sZRITCgt0YXJnZXRfdHlwZRgDIAEoCRIRCgl0YXJnZXRfaWQYBCABKAkSFgoOY29tbXVuaXR5X2NvZGUYBSABKAkSKQoFdW50aWwYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlYXNvbhgHIAEoCRIQCghlbmRlZF9ieRgIIAEoCSLnAQoSQ2VydGlmaWNhdGVBcHBsaWVkEhYKDmNlcnRpZmljYXRlX2lkGAEgASgJEhMKC3Jlc2lkZW50X2lkGAIgASgJEhYKDmNvbW11bml0eV9jb2RlGAMgASgJEjUKBWJhc2lzGAQgAygOMiYuZW1wbG95bWVudC5jb21tb24udjEuSGFyZHNoaXBDYXRlZ29yeRJBChFlbXBsb3ltZW50X3N0YXR1cxgFIAEoDjImLmVtcGxveW1lbnQuY29tbW9uLnYxLkVtcGxveW1lbnRTdGF0dXMSEgoKYXBwbGllZF9ieRgGIAEoCSKPAQoTQ2VydGlmaWNhdGVSZXZpZXdlZBIWCg5jZXJ0aWZpY2F0ZV9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIWCg5jb21tdW5pdHlfY29kZRgDIAEoCRIQCghhcHByb3ZlZBgEIAEoCBIMCgRub3RlGAUgASgJEhMKC3Jldmlld2VkX2J5GAYgASgJIt4BChFDZXJ0aWZpY2F0ZUlzc3VlZBIWCg5jZXJ0aWZpY2F0ZV9pZBgBIAEoCRITCgtyZXNpZGVudF9pZBgCIAEoCRIWCg5jb21tdW5pdHlfY29kZRgDIAEoCRIOCgZudW1iZXIYBCABKAkSLQoJaXNzdWVkX29uGAUgASgLMhouZW1wbG95bWVudC5jb21tb24udjEuRGF0ZRIyCg5uZXh0X2NoZWNrX2R1ZRgGIAEoCzIaLmVtcGxveW1lbnQuY29tbW9uLnYxLkRhdGUSEQoJaXNzdWVkX2J5GAcgASgJIs8BChJDZXJ0aWZpY2F0ZUNoZWNrZWQSFgoOY2VydGlmaWNhdGVfaWQYASABKAkSEwoLcmVzaWRlbnRfaWQYAiABKAkSFgoOY29tbXVuaXR5X2NvZGUYAyABKAkSDgoGbnVtYmVyGAQgASgJEgwKBHllYXIYBSABKAUSDgoGcGFzc2VkGAYgASgIEjIKDm5leHRfY2hlY2tfZHVlGAcgASgLMhouZW1wbG95bWVudC5jb21tb24udjEuRGF0ZRISCgpjaGVja2VkX2J5GAggASgJIo0BChJDZXJ0aWZpY2F0ZVJldm9rZWQSFgoOY2VydGlmaWNhdGVfaWQYASABKAkSEwoLcmVzaWRlbnRfaWQYAiABKAkSFgoOY29tbXVuaXR5X2NvZGUYAyABKAkSDgoGbnVtYmVyGAQgASgJEg4KBnJlYXNvbhgFIAEoCRISCgpyZXZva2VkX2J5GAYgASgJItMCCg1XYXJuaW5nUmFpc2VkEhIKCndhcm5pbmdfaWQYASABKAkSMgoEa2luZBgCIAEoDjIkLmVtcGxveW1lbnQucmVzaWRlbnRzLnYxLldhcm5pbmdLaW5kEhQKDHN1YmplY3RfdHlwZRgDIAEoCRISCgpzdWJqZWN0X2lkGAQgASgJEhYKDmNvbW11bml0eV9jb2RlGAUgASgJEjQKBWxldmVsGAYgASgOMiUuZW1wbG95bWVudC5yZXNpZGVudHMudjEuV2FybmluZ0xldmVsEhIKCmxldmVsX2NvZGUYByABKAkSLQoJcmFpc2VkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtlc2NhbGF0ZV9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGZGV0YWlsGAogASgJIrABChNXYXJuaW5nQWNrbm93bGVkZ2VkEhIKCndhcm5pbmdfaWQYASABKAkSMgoEa2luZBgCIAEoDjIkLmVtcGxveW1lbnQucmVzaWRlbnRzLnYxLldhcm5pbmdLaW5kEhIKCnN1YmplY3RfaWQYAyABKAkSFgoOY29tbXVuaXR5X2NvZGUYBCABKAkSFwoPYWNrbm93bGVkZ2VkX2J5GAUgASgJEgwKBG5vdGUYBiABKAkivwIKEFdhcm5pbmdFc2NhbGF0ZWQSEgoKd2FybmluZ19pZBgBIAEoCRIyCgRraW5kGAIgASgOMiQuZW1wbG95bWVudC5yZXNpZGVudHMudjEuV2FybmluZ0tpbmQSEgoKc3ViamVjdF9pZBgDIAEoCRIWCg5jb21tdW5pdHlfY29kZRgEIAEoCRI5Cgpmcm9tX2xldmVsGAUgASgOMiUuZW1wbG95bWVudC5yZXNpZGVudHMudjEuV2FybmluZ0xldmVsEjcKCHRvX2xldmVsGAYgASgOMiUuZW1wbG95bWVudC5yZXNpZGVudHMudjEuV2FybmluZ0xldmVsEhIKCmxldmVsX2NvZGUYByABKAkSLwoLZXNjYWxhdGVfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIsEBCg9XYXJuaW5nUmVzb2x2ZWQSEgoKd2FybmluZ19pZBgBIAEoCRIyCgRraW5kGAIgASgOMiQuZW1wbG95bWVudC5yZXNpZGVudHMudjEuV2FybmluZ0tpbmQSEgoKc3ViamVjdF9pZBgDIAEoCRIWCg5jb21tdW5pdHlfY29kZRgEIAEoCRISCgpyZXNvbHV0aW9uGAUgASgJEhEKCWF1dG9tYXRpYxgGIAEoCBITCgtyZXNvbHZlZF9ieRgHIAEoCSqAAwoRSG91c2Vob2xkUmVsYXRpb24SIgoeSE9VU0VIT0xEX1JFTEFUSU9OX1VOU1BFQ0lGSUVEEAASGwoXSE9VU0VIT0xEX1JFTEFUSU9OX0hFQUQQARIdChlIT1VTRUhPTERfUkVMQVRJT05fU1BPVVNFEAISHAoYSE9VU0VIT0xEX1JFTEFUSU9OX0NISUxEEAMSIwofSE9VU0VIT0xEX1JFTEFUSU9OX0NISUxEX0lOX0xBVxAEEh0KGUhPVVNFSE9MRF9SRUxBVElPTl9QQVJFTlQQBRIkCiBIT1VTRUhPTERfUkVMQVRJT05fUEFSRU5UX0lOX0xBVxAGEiEKHUhPVVNFSE9MRF9SRUxBVElPTl9HUkFORENISUxEEAcSIgoeSE9VU0VIT0xEX1JFTEFUSU9OX0dSQU5EUEFSRU5UEAgSHgoaSE9VU0VIT0xEX1JFTEFUSU9OX1NJQkxJTkcQCRIcChhIT1VTRUhPTERfUkVMQVRJT05fT1RIRVIQCiqfAQoJQXJlYUxldmVsEhoKFkFSRUFfTEVWRUxfVU5TUEVDSUZJRUQQABITCg9BUkVBX0xFVkVMX0NJVFkQARIXChNBUkVBX0xFVkVMX0RJU1RSSUNUEAISFQoRQVJFQV9MRVZFTF9TVFJFRVQQAxIYChRBUkVBX0xFVkVMX0NPTU1VTklUWRAEEhcKE0FSRUFfTEVWRUxfQlVJTERJTkcQBSqoAQoNU3VydmV5T3V0Y29tZRIeChpTVVJWRVlfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhwKGFNVUlZFWV9PVVRDT01FX0NPTVBMRVRFRBABEh4KGlNVUlZFWV9PVVRDT01FX05PQk9EWV9IT01FEAISGgoWU1VSVkVZX09VVENPTUVfUkVGVVNFRBADEh0KGVNVUlZFWV9PVVRDT01FX01PVkVEX0FXQVkQBCqMAQoLU2VydmljZUtpbmQSHAoYU0VSVklDRV9LSU5EX1VOU1BFQ0lGSUVEEAASFwoTU0VSVklDRV9LSU5EX1BPTElDWRABEhQKEFNFUlZJQ0VfS0lORF9KT0IQAhIWChJTRVJWSUNFX0tJTkRfU0tJTEwQAxIYChRTRVJWSUNFX0tJTkRfU0VSVklDRRAEKtwBCgpIZWxwZXJSb2xlEhsKF0hFTFBFUl9ST0xFX1VOU1BFQ0lGSUVEEAASHQoZSEVMUEVSX1JPTEVfU1RSRUVUX0xFQURFUhABEicKI0hFTFBFUl9ST0xFX1NPQ0lBTF9TRUNVUklUWV9PRkZJQ0VSEAISIgoeSEVMUEVSX1JPTEVfQ09NTVVOSVRZX0RJUkVDVE9SEAMSIAocSEVMUEVSX1JPTEVfQ09NTVVOSVRZX1dPUktFUhAEEiMKH0hFTFBFUl9ST0xFX1BBUlRZX01FTUJFUl9IRUxQRVIQBSrdAQoLV2FybmluZ0tpbmQSHAoYV0FSTklOR19LSU5EX1VOU1BFQ0lGSUVEEAASKgomV0FSTklOR19LSU5EX1pFUk9fRU1QTE9ZTUVOVF9IT1VTRUhPTEQQARIrCidXQVJOSU5HX0tJTkRfWkVST19FTVBMT1lNRU5UX05PVF9QTEFDRUQQAhIqCiZXQVJOSU5HX0tJTkRfQ0VSVElGSUNBVEVfQ0hFQ0tfT1ZFUkRVRRADEisKJ1dBUk5JTkdfS0lORF9KT0JfTE9TVF9XSVRISU5fU0lYX01PTlRIUxAEKpgBCgxXYXJuaW5nTGV2ZWwSHQoZV0FSTklOR19MRVZFTF9VTlNQRUNJRklFRBAAEhsKF1dBUk5JTkdfTEVWRUxfQ09NTVVOSVRZEAESGAoUV0FSTklOR19MRVZFTF9TVFJFRVQQAhIaChZXQVJOSU5HX0xFVkVMX0RJU1RSSUNUEAMSFgoSV0FSTklOR19MRVZFTF9DSVRZEARiBnByb3RvMw", [file_employment_common_v1_types, file_google_protobuf_timestamp]);
 
 /**
  * Describes the message employment.residents.v1.ResidentRegistered.
@@ -39,4 +39,228 @@ export const EmploymentStatusChangedSchema = /*@__PURE__*/
  */
 export const HouseholdStatusChangedSchema = /*@__PURE__*/
   messageDesc(file_employment_residents_v1_events, 3);
+
+/**
+ * Describes the message employment.residents.v1.HouseholdMember.
+ * Use `create(HouseholdMemberSchema)` to create a new message.
+ */
+export const HouseholdMemberSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 4);
+
+/**
+ * Describes the message employment.residents.v1.HouseholdRegistered.
+ * Use `create(HouseholdRegisteredSchema)` to create a new message.
+ */
+export const HouseholdRegisteredSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 5);
+
+/**
+ * Describes the message employment.residents.v1.AreaDefined.
+ * Use `create(AreaDefinedSchema)` to create a new message.
+ */
+export const AreaDefinedSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 6);
+
+/**
+ * Describes the message employment.residents.v1.AreaChanged.
+ * Use `create(AreaChangedSchema)` to create a new message.
+ */
+export const AreaChangedSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 7);
+
+/**
+ * Describes the message employment.residents.v1.SurveyRecorded.
+ * Use `create(SurveyRecordedSchema)` to create a new message.
+ */
+export const SurveyRecordedSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 8);
+
+/**
+ * Describes the message employment.residents.v1.TrackingCardOpened.
+ * Use `create(TrackingCardOpenedSchema)` to create a new message.
+ */
+export const TrackingCardOpenedSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 9);
+
+/**
+ * Describes the message employment.residents.v1.ServiceDelivered.
+ * Use `create(ServiceDeliveredSchema)` to create a new message.
+ */
+export const ServiceDeliveredSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 10);
+
+/**
+ * Describes the message employment.residents.v1.HelperAssigned.
+ * Use `create(HelperAssignedSchema)` to create a new message.
+ */
+export const HelperAssignedSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 11);
+
+/**
+ * Describes the message employment.residents.v1.HelperUnassigned.
+ * Use `create(HelperUnassignedSchema)` to create a new message.
+ */
+export const HelperUnassignedSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 12);
+
+/**
+ * Describes the message employment.residents.v1.CertificateApplied.
+ * Use `create(CertificateAppliedSchema)` to create a new message.
+ */
+export const CertificateAppliedSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 13);
+
+/**
+ * Describes the message employment.residents.v1.CertificateReviewed.
+ * Use `create(CertificateReviewedSchema)` to create a new message.
+ */
+export const CertificateReviewedSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 14);
+
+/**
+ * Describes the message employment.residents.v1.CertificateIssued.
+ * Use `create(CertificateIssuedSchema)` to create a new message.
+ */
+export const CertificateIssuedSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 15);
+
+/**
+ * Describes the message employment.residents.v1.CertificateChecked.
+ * Use `create(CertificateCheckedSchema)` to create a new message.
+ */
+export const CertificateCheckedSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 16);
+
+/**
+ * Describes the message employment.residents.v1.CertificateRevoked.
+ * Use `create(CertificateRevokedSchema)` to create a new message.
+ */
+export const CertificateRevokedSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 17);
+
+/**
+ * Describes the message employment.residents.v1.WarningRaised.
+ * Use `create(WarningRaisedSchema)` to create a new message.
+ */
+export const WarningRaisedSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 18);
+
+/**
+ * Describes the message employment.residents.v1.WarningAcknowledged.
+ * Use `create(WarningAcknowledgedSchema)` to create a new message.
+ */
+export const WarningAcknowledgedSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 19);
+
+/**
+ * Describes the message employment.residents.v1.WarningEscalated.
+ * Use `create(WarningEscalatedSchema)` to create a new message.
+ */
+export const WarningEscalatedSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 20);
+
+/**
+ * Describes the message employment.residents.v1.WarningResolved.
+ * Use `create(WarningResolvedSchema)` to create a new message.
+ */
+export const WarningResolvedSchema = /*@__PURE__*/
+  messageDesc(file_employment_residents_v1_events, 21);
+
+/**
+ * Describes the enum employment.residents.v1.HouseholdRelation.
+ */
+export const HouseholdRelationSchema = /*@__PURE__*/
+  enumDesc(file_employment_residents_v1_events, 0);
+
+/**
+ * A person's relation to the head of the household (与户主关系).
+ *
+ * @generated from enum employment.residents.v1.HouseholdRelation
+ */
+export const HouseholdRelation = /*@__PURE__*/
+  tsEnum(HouseholdRelationSchema);
+
+/**
+ * Describes the enum employment.residents.v1.AreaLevel.
+ */
+export const AreaLevelSchema = /*@__PURE__*/
+  enumDesc(file_employment_residents_v1_events, 1);
+
+/**
+ * Levels of the administrative tree this service owns.
+ *
+ * @generated from enum employment.residents.v1.AreaLevel
+ */
+export const AreaLevel = /*@__PURE__*/
+  tsEnum(AreaLevelSchema);
+
+/**
+ * Describes the enum employment.residents.v1.SurveyOutcome.
+ */
+export const SurveyOutcomeSchema = /*@__PURE__*/
+  enumDesc(file_employment_residents_v1_events, 2);
+
+/**
+ * Outcome of a household visit (入户调查).
+ *
+ * @generated from enum employment.residents.v1.SurveyOutcome
+ */
+export const SurveyOutcome = /*@__PURE__*/
+  tsEnum(SurveyOutcomeSchema);
+
+/**
+ * Describes the enum employment.residents.v1.ServiceKind.
+ */
+export const ServiceKindSchema = /*@__PURE__*/
+  enumDesc(file_employment_residents_v1_events, 3);
+
+/**
+ * The four kinds of help delivered to the door (送政策、送岗位、送技能、送服务).
+ *
+ * @generated from enum employment.residents.v1.ServiceKind
+ */
+export const ServiceKind = /*@__PURE__*/
+  tsEnum(ServiceKindSchema);
+
+/**
+ * Describes the enum employment.residents.v1.HelperRole.
+ */
+export const HelperRoleSchema = /*@__PURE__*/
+  enumDesc(file_employment_residents_v1_events, 4);
+
+/**
+ * The "four contacts, one helper" (四包一帮) responsibilities.
+ *
+ * @generated from enum employment.residents.v1.HelperRole
+ */
+export const HelperRole = /*@__PURE__*/
+  tsEnum(HelperRoleSchema);
+
+/**
+ * Describes the enum employment.residents.v1.WarningKind.
+ */
+export const WarningKindSchema = /*@__PURE__*/
+  enumDesc(file_employment_residents_v1_events, 5);
+
+/**
+ * Kinds of early warning (预警预报).
+ *
+ * @generated from enum employment.residents.v1.WarningKind
+ */
+export const WarningKind = /*@__PURE__*/
+  tsEnum(WarningKindSchema);
+
+/**
+ * Describes the enum employment.residents.v1.WarningLevel.
+ */
+export const WarningLevelSchema = /*@__PURE__*/
+  enumDesc(file_employment_residents_v1_events, 6);
+
+/**
+ * The level of the administrative tree a warning is with; overdue warnings climb one level.
+ *
+ * @generated from enum employment.residents.v1.WarningLevel
+ */
+export const WarningLevel = /*@__PURE__*/
+  tsEnum(WarningLevelSchema);
 

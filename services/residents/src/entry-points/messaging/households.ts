@@ -1,0 +1,60 @@
+import { EmploymentStatusChangedSchema, ResidentProfileChangedSchema } from '@employment/contracts';
+import { type ConsumerDefinition, decodePayload, envelopeOccurredAt } from '@employment/kit';
+import type { ResidentsRepository } from '../../data-access/residents-repository.ts';
+import { systemActor } from '../../domain/changes.ts';
+import type { Households } from '../../domain/households.ts';
+
+/**
+ * The safety net of household status: a person's status or household changes in one write and
+ * the household follows in the next (the store has no multi-document transactions). If the
+ * process dies in between, this consumer of the person's own event brings the household up to
+ * date. It reads the person as they are now, and the household ignores facts it already has, so
+ * in the usual case (the request already did it) it changes nothing.
+ */
+export function householdsConsumer(deps: {
+  topic: string;
+  groupId: string;
+  repository: ResidentsRepository;
+  households: Households;
+}): ConsumerDefinition {
+  const follow = async (
+    residentId: string,
+    householdIds: string[],
+    reason: string,
+    at: Date,
+    eventId: string,
+  ) => {
+    const person = await deps.repository.findById(residentId);
+    if (!person) return; // not in this registry (or a test's other database): nothing to follow
+    const actor = systemActor('residents:household-follower', eventId);
+    for (const id of new Set([...householdIds, person.householdId].filter((h): h is string => Boolean(h)))) {
+      await deps.households.syncMember(actor, id, person, reason, at);
+    }
+  };
+  return {
+    groupId: deps.groupId,
+    topics: [deps.topic],
+    handlers: {
+      [EmploymentStatusChangedSchema.typeName]: async ({ envelope }) => {
+        const event = decodePayload(EmploymentStatusChangedSchema, envelope);
+        if (!event.householdId) return;
+        const since = event.since
+          ? new Date(Number(event.since.seconds) * 1000)
+          : envelopeOccurredAt(envelope);
+        await follow(event.residentId, [event.householdId], 'member-status', since, envelope.eventId);
+      },
+      [ResidentProfileChangedSchema.typeName]: async ({ envelope }) => {
+        const event = decodePayload(ResidentProfileChangedSchema, envelope);
+        const relevant = ['householdId', 'householdRelation', 'workCapacity', 'fullName'];
+        if (!event.changedFields.some((f) => relevant.includes(f))) return;
+        const reason = event.changedFields.includes('householdId')
+          ? event.householdId
+            ? 'member-joined'
+            : 'member-left'
+          : 'member-capacity';
+        const households = [event.householdId, event.previousHouseholdId].filter(Boolean);
+        await follow(event.residentId, households, reason, envelopeOccurredAt(envelope), envelope.eventId);
+      },
+    },
+  };
+}

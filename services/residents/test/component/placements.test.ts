@@ -1,0 +1,208 @@
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import {
+  ContractType,
+  PlacementEndedSchema,
+  PlacementEndReason,
+  PlacementMadeSchema,
+} from '@employment/contracts';
+import { buildEvent, type EventDraft, newId } from '@employment/kit';
+import { eventually, type Producer, sleep, testProducer } from '@employment/testing';
+import type { ResidentsConfig } from '../../src/config.ts';
+import {
+  changeStatus,
+  DISTRICT_A,
+  dropDatabase,
+  newCommunity,
+  type RunningResidents,
+  registerPerson,
+  residentsTestConfig,
+  startResidents,
+  TestAuth,
+} from '../support.ts';
+
+/** Dates of the jobs contract: 00:00 China time of the day. */
+const chinaDay = (date: string) => timestampFromDate(new Date(`${date}T00:00:00+08:00`));
+const today = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+
+describe('jobs events: placements and placements that end', () => {
+  let auth: TestAuth;
+  let config: ResidentsConfig;
+  let service: RunningResidents;
+  let producer: Producer;
+  let token: string;
+
+  beforeAll(async () => {
+    auth = await TestAuth.start();
+    config = residentsTestConfig(auth);
+    service = await startResidents(config);
+    producer = await testProducer();
+    token = await auth.token(DISTRICT_A);
+  });
+
+  afterAll(async () => {
+    await producer.disconnect();
+    await service.runtime.stop();
+    await auth.stop();
+    await dropDatabase(config);
+  });
+
+  /** Publishes a jobs event the way the jobs service does (its envelope, keyed by placement id). */
+  async function publish(draft: Omit<EventDraft, 'topic'>, times = 1) {
+    const event = buildEvent('jobs', { ...draft, topic: config.JOBS_EVENTS_TOPIC } as EventDraft);
+    for (let i = 0; i < times; i++) {
+      await producer.send({
+        topic: config.JOBS_EVENTS_TOPIC,
+        acks: -1,
+        messages: [
+          { key: event.key, value: event.value, headers: { ...event.headers, 'event-id': event.eventId } },
+        ],
+      });
+    }
+  }
+
+  async function zeroEmploymentHousehold() {
+    const community = newCommunity();
+    const person = await registerPerson(service, token, {
+      communityCode: community,
+      birthDate: '1983-07-07',
+      employmentStatus: 'employed',
+    });
+    const household = await service.request('POST', '/v1/households', {
+      token,
+      body: { communityCode: community, members: [{ residentId: person.id, relation: 'head' }] },
+    });
+    await changeStatus(service, token, person.id, 'unemployed');
+    const check = await service.request('GET', `/v1/households/${household.body.id}`, { token });
+    expect(check.body.zeroEmployment).toBe(true);
+    return { community, person, householdId: household.body.id as string };
+  }
+
+  const placementMade = (
+    placementId: string,
+    person: { id: string; communityCode: string },
+    householdId: string,
+  ) => ({
+    subject: placementId,
+    communityCode: person.communityCode,
+    schema: PlacementMadeSchema,
+    payload: {
+      placementId,
+      residentId: person.id,
+      communityCode: person.communityCode,
+      employer: { employerId: newId(), creditCode: '91420100MA4KXXXX1X', name: '武汉顺丰速运有限公司' },
+      vacancyId: newId(),
+      startDate: chinaDay(today()),
+      contractType: ContractType.FIXED_TERM,
+      wage: { fen: 450_000n },
+      publicWelfare: false,
+      householdId,
+      placedBy: 'district-420102',
+    },
+  });
+
+  it('when a member of a zero-employment household is placed, then the person is employed from the start date, the household recomputed and its warning resolved; a redelivery changes nothing', async () => {
+    const { community, person, householdId } = await zeroEmploymentHousehold();
+    const placementId = newId();
+    await publish(placementMade(placementId, person, householdId), 2);
+
+    const employed = await eventually(
+      async () => {
+        const res = await service.request('GET', `/v1/residents/${person.id}`, { token });
+        return res.body.employmentStatus === 'employed' ? res.body : undefined;
+      },
+      { what: 'the placement to reach the registry', timeoutMs: 30_000 },
+    );
+    expect(employed).toMatchObject({ placementId, version: 4 });
+    const history = await service.request('GET', `/v1/residents/${person.id}/employment-history`, { token });
+    expect(history.body.periods.at(-1)).toMatchObject({
+      status: 'employed',
+      reason: 'placement',
+      placementId,
+      recordedBy: 'residents:placements',
+    });
+    const household = await service.request('GET', `/v1/households/${householdId}`, { token });
+    expect(household.body.zeroEmployment).toBe(false);
+    const warnings = await service.request('GET', `/v1/areas/${community}/warnings`, { token });
+    const mine = warnings.body.items.filter((w: { subjectId: string }) => w.subjectId === householdId);
+    expect(mine.map((w: { state: string; resolution: string }) => [w.state, w.resolution])).toEqual([
+      ['resolved', 'a member of working age found work'],
+    ]);
+    await sleep(1_000);
+    expect((await service.request('GET', `/v1/residents/${person.id}`, { token })).body.version).toBe(4);
+  });
+
+  it('when a placement ends within six months, then a warning is raised, the person is unemployed again and the household zero-employment again', async () => {
+    const { community, person, householdId } = await zeroEmploymentHousehold();
+    const placementId = newId();
+    await publish(placementMade(placementId, person, householdId));
+    await eventually(
+      async () =>
+        (await service.request('GET', `/v1/residents/${person.id}`, { token })).body.placementId ===
+        placementId,
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    await publish(
+      {
+        subject: placementId,
+        communityCode: community,
+        schema: PlacementEndedSchema,
+        payload: {
+          placementId,
+          residentId: person.id,
+          communityCode: community,
+          endedOn: chinaDay(today()),
+          reason: PlacementEndReason.DISMISSED,
+          reasonDetail: '试用期未通过',
+          withinSixMonths: true,
+          startDate: chinaDay(today()),
+          householdId,
+        },
+      },
+      2,
+    );
+    const warning = await eventually(
+      async () => {
+        const res = await service.request(
+          'GET',
+          `/v1/areas/${community}/warnings?kind=job-lost-within-six-months`,
+          {
+            token,
+          },
+        );
+        return res.body.items.find((w: { subjectId: string }) => w.subjectId === person.id);
+      },
+      { what: 'the lost-job warning', timeoutMs: 30_000 },
+    );
+    expect(warning).toMatchObject({ subjectType: 'resident', state: 'raised', level: 'community' });
+    expect(warning.detail).toContain(placementId);
+    const unemployed = await eventually(async () => {
+      const res = await service.request('GET', `/v1/residents/${person.id}`, { token });
+      return res.body.employmentStatus === 'unemployed' ? res.body : undefined;
+    });
+    expect(unemployed.placementId).toBeNull();
+    const household = await service.request('GET', `/v1/households/${householdId}`, { token });
+    expect(household.body.zeroEmployment).toBe(true);
+    const count = await service.runtime.store
+      .collection('warnings')
+      .countDocuments({ subjectId: person.id, kind: 'job-lost-within-six-months' });
+    expect(count).toBe(1);
+  });
+
+  it('when a placement of someone this registry does not hold arrives, then it is skipped without a retry storm', async () => {
+    const stranger = { id: newId(), communityCode: `${DISTRICT_A}002001` };
+    await publish(placementMade(newId(), stranger, newId()));
+    const { person, householdId } = await zeroEmploymentHousehold();
+    const placementId = newId();
+    await publish(placementMade(placementId, person, householdId));
+    await eventually(
+      async () =>
+        (await service.request('GET', `/v1/residents/${person.id}`, { token })).body.placementId ===
+        placementId,
+      {
+        timeoutMs: 30_000,
+      },
+    );
+  });
+});
