@@ -15,7 +15,7 @@ import {
 import { wuhanAreaRows } from '../../services/residents/src/cli/city-model.ts';
 
 /** Registration needs known communities: one district of the city, 10 streets of 8 communities. */
-export async function seedAreaTree(url: string, issuer: LocalIssuer): Promise<void> {
+async function seedAreaTree(url: string, issuer: LocalIssuer): Promise<void> {
   const token = await issuer.token({ clientId: 'area-seeder', roles: ['areas:write'], areas: ['4201'] });
   const res = await fetch(`${url}/v1/areas/batch`, {
     method: 'POST',
