@@ -1,4 +1,11 @@
 import { createNationalIdGenerator, createSeededRandom } from '@employment/identifiers';
+import {
+  type District,
+  OCCUPATIONS,
+  ROADS,
+  SKILLS,
+  WUHAN_DISTRICTS,
+} from '../../services/residents/src/cli/city-model.ts';
 
 /**
  * The city of the scenario: Wuhan's thirteen districts (GB/T 2260 codes), each weighted by its
@@ -6,27 +13,8 @@ import { createNationalIdGenerator, createSeededRandom } from '@employment/ident
  * them, and synthetic people who pass every registration rule. The people are made up: keep them
  * to test and load-test environments.
  */
-export interface District {
-  code: string;
-  name: string;
-  weight: number;
-}
-
-export const WUHAN_DISTRICTS: readonly District[] = Object.freeze([
-  { code: '420102', name: '江岸区', weight: 96 },
-  { code: '420103', name: '江汉区', weight: 65 },
-  { code: '420104', name: '硚口区', weight: 66 },
-  { code: '420105', name: '汉阳区', weight: 84 },
-  { code: '420106', name: '武昌区', weight: 129 },
-  { code: '420107', name: '青山区', weight: 53 },
-  { code: '420111', name: '洪山区', weight: 170 },
-  { code: '420112', name: '东西湖区', weight: 60 },
-  { code: '420113', name: '汉南区', weight: 14 },
-  { code: '420114', name: '蔡甸区', weight: 55 },
-  { code: '420115', name: '江夏区', weight: 97 },
-  { code: '420116', name: '黄陂区', weight: 115 },
-  { code: '420117', name: '新洲区', weight: 86 },
-]);
+export type { District };
+export { WUHAN_DISTRICTS };
 
 /** A district system calling the API with its own token. */
 export interface Client {
@@ -99,56 +87,6 @@ const GIVEN = [
   '慧',
   '佳',
   '琳',
-];
-const ROADS = [
-  '解放大道',
-  '中山大道',
-  '建设大道',
-  '武珞路',
-  '珞喻路',
-  '汉阳大道',
-  '江汉路',
-  '和平大道',
-  '友谊大道',
-  '黄浦大街',
-  '光谷大道',
-  '民族大道',
-  '雄楚大道',
-  '沿江大道',
-];
-const SKILLS = [
-  '电工',
-  '焊工',
-  '家政服务',
-  '育婴师',
-  '养老护理',
-  '中式烹调',
-  '面点师',
-  '叉车司机',
-  '网约车驾驶',
-  '快递分拣',
-  '电子商务',
-  '计算机操作',
-  '会计',
-  '物业管理',
-  '美容美发',
-  '保安',
-  '仓储管理',
-  '汽车维修',
-  '直播销售',
-  '茶艺师',
-];
-const OCCUPATIONS = [
-  '装配工',
-  '营业员',
-  '厨师',
-  '保洁员',
-  '快递员',
-  '司机',
-  '文员',
-  '仓管员',
-  '收银员',
-  '护工',
 ];
 const EDUCATION = [
   ['primary', 4],

@@ -9,3 +9,4 @@ export const Topics = {
   residents: 'employment.residents.v1',
   jobs: 'employment.jobs.v1',
 } as const;
+export * from './vocabulary.ts';

@@ -4,18 +4,21 @@ import {
   ContractType as ContractTypePb,
   Education as EducationPb,
   type EmploymentStabilizedSchema,
-  EmploymentStatus as EmploymentStatusPb,
-  HardshipCategory as HardshipCategoryPb,
+  educationFromPb,
+  educationToPb,
+  employmentStatusFromPb,
+  hardshipFromPb,
+  hardshipToPb,
   type PlacementEndedSchema,
   PlacementEndReason as PlacementEndReasonPb,
   type PlacementMadeSchema,
   PublicWelfareCategory as PublicWelfareCategoryPb,
   type ReferralMadeSchema,
-  Sex as SexPb,
+  sexFromPb,
   Topics,
   VacancyKind as VacancyKindPb,
   type VacancyPostedSchema,
-  WorkCapacity as WorkCapacityPb,
+  workCapacityFromPb,
 } from '@employment/contracts';
 import type {
   EmployerRef,
@@ -24,66 +27,11 @@ import type {
   VacancyDocument,
 } from '../data-access/models.ts';
 import { type IsoDate, startOfChinaDay } from './dates.ts';
-import type {
-  ContractType,
-  Education,
-  EmploymentStatus,
-  HardshipCategory,
-  PlacementEndReason,
-  PublicWelfareCategory,
-  WorkCapacity,
-} from './vocabulary.ts';
+import type { ContractType, PlacementEndReason, PublicWelfareCategory } from './vocabulary.ts';
 
 export const JOBS_TOPIC = Topics.jobs;
 
-/** Inverts a complete mapping to protobuf enum values, for decoding what other services send. */
-const invert = <K extends string, V extends number>(map: Record<K, V>) =>
-  new Map<number, K>(Object.entries(map).map(([k, v]) => [v as number, k as K]));
-
-const educationToPb: Record<Education, EducationPb> = {
-  primary: EducationPb.PRIMARY,
-  'junior-secondary': EducationPb.JUNIOR_SECONDARY,
-  'senior-secondary': EducationPb.SENIOR_SECONDARY,
-  'vocational-secondary': EducationPb.VOCATIONAL_SECONDARY,
-  'junior-college': EducationPb.JUNIOR_COLLEGE,
-  bachelor: EducationPb.BACHELOR,
-  postgraduate: EducationPb.POSTGRADUATE,
-};
-export const educationFromPb = invert(educationToPb);
-
-const employmentStatusToPb: Record<EmploymentStatus, EmploymentStatusPb> = {
-  employed: EmploymentStatusPb.EMPLOYED,
-  unemployed: EmploymentStatusPb.UNEMPLOYED,
-  'laid-off': EmploymentStatusPb.LAID_OFF,
-  'flexibly-employed': EmploymentStatusPb.FLEXIBLY_EMPLOYED,
-  'self-employed': EmploymentStatusPb.SELF_EMPLOYED,
-  retired: EmploymentStatusPb.RETIRED,
-  student: EmploymentStatusPb.STUDENT,
-  'not-in-labour-force': EmploymentStatusPb.NOT_IN_LABOUR_FORCE,
-};
-export const employmentStatusFromPb = invert(employmentStatusToPb);
-
-const workCapacityToPb: Record<WorkCapacity, WorkCapacityPb> = {
-  full: WorkCapacityPb.FULL,
-  partial: WorkCapacityPb.PARTIAL,
-  none: WorkCapacityPb.NONE,
-};
-export const workCapacityFromPb = invert(workCapacityToPb);
-
-const hardshipToPb: Record<HardshipCategory, HardshipCategoryPb> = {
-  '4050': HardshipCategoryPb.HARDSHIP_CATEGORY_4050,
-  disabled: HardshipCategoryPb.HARDSHIP_CATEGORY_DISABLED,
-  'minimum-living-allowance': HardshipCategoryPb.HARDSHIP_CATEGORY_MINIMUM_LIVING_ALLOWANCE,
-  'long-term-unemployed': HardshipCategoryPb.HARDSHIP_CATEGORY_LONG_TERM_UNEMPLOYED,
-  'released-state-enterprise-worker': HardshipCategoryPb.HARDSHIP_CATEGORY_RELEASED_STATE_ENTERPRISE_WORKER,
-  'zero-employment-household': HardshipCategoryPb.HARDSHIP_CATEGORY_ZERO_EMPLOYMENT_HOUSEHOLD,
-};
-export const hardshipFromPb = invert(hardshipToPb);
-
-export const sexFromPb = new Map<number, 'male' | 'female'>([
-  [SexPb.MALE, 'male'],
-  [SexPb.FEMALE, 'female'],
-]);
+export { educationFromPb, employmentStatusFromPb, hardshipFromPb, sexFromPb, workCapacityFromPb };
 
 const publicWelfareCategoryToPb: Record<PublicWelfareCategory, PublicWelfareCategoryPb> = {
   cleaning: PublicWelfareCategoryPb.CLEANING,

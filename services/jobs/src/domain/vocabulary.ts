@@ -1,16 +1,26 @@
 /** Closed vocabularies of the jobs service, as the API spells them (kebab-case). */
 
-/** Education levels, as residents records them, with a rank for comparison. */
-export const EDUCATION_LEVELS = [
-  'primary',
-  'junior-secondary',
-  'senior-secondary',
-  'vocational-secondary',
-  'junior-college',
-  'bachelor',
-  'postgraduate',
-] as const;
-export type Education = (typeof EDUCATION_LEVELS)[number];
+import type { EducationName, EmploymentStatusName, HardshipCategoryName } from '@employment/contracts';
+
+export type {
+  EducationName as Education,
+  EmploymentStatusName as EmploymentStatus,
+  HardshipCategoryName as HardshipCategory,
+  WorkCapacityName as WorkCapacity,
+} from '@employment/contracts';
+// The vocabularies every service shares live in the contracts.
+export {
+  EDUCATION_LEVELS,
+  EMPLOYMENT_STATUSES,
+  HARDSHIP_CATEGORIES,
+  WORK_CAPACITIES,
+} from '@employment/contracts';
+
+type Education = EducationName;
+type EmploymentStatus = EmploymentStatusName;
+type HardshipCategory = HardshipCategoryName;
+
+/** Education levels ranked for comparison. */
 
 /** Senior and vocational secondary school are the same stage (高中/中专), so they rank the same. */
 export const EDUCATION_RANK: Readonly<Record<Education, number>> = {
@@ -23,18 +33,6 @@ export const EDUCATION_RANK: Readonly<Record<Education, number>> = {
   postgraduate: 6,
 };
 
-export const EMPLOYMENT_STATUSES = [
-  'employed',
-  'unemployed',
-  'laid-off',
-  'flexibly-employed',
-  'self-employed',
-  'retired',
-  'student',
-  'not-in-labour-force',
-] as const;
-export type EmploymentStatus = (typeof EMPLOYMENT_STATUSES)[number];
-
 /**
  * Who is looking for work and is matched: the registered unemployed, laid-off workers, and people
  * in flexible employment (灵活就业) who want a steady job.
@@ -44,20 +42,6 @@ export const JOB_SEEKING_STATUSES: ReadonlySet<EmploymentStatus> = new Set([
   'laid-off',
   'flexibly-employed',
 ]);
-
-export const WORK_CAPACITIES = ['full', 'partial', 'none'] as const;
-export type WorkCapacity = (typeof WORK_CAPACITIES)[number];
-
-/** Hardship groups (困难群体), as residents records them. */
-export const HARDSHIP_CATEGORIES = [
-  '4050',
-  'disabled',
-  'minimum-living-allowance',
-  'long-term-unemployed',
-  'released-state-enterprise-worker',
-  'zero-employment-household',
-] as const;
-export type HardshipCategory = (typeof HARDSHIP_CATEGORIES)[number];
 
 /**
  * The groups a public-welfare post (公益性岗位) may be opened to: the hardship groups the policy

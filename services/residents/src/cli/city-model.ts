@@ -175,3 +175,57 @@ export function wuhanAreaRows(options: {
   });
   return rows;
 }
+
+/** Pools the synthetic people draw from (generator and load tests alike). */
+export const ROADS: readonly string[] = [
+  '解放大道',
+  '中山大道',
+  '建设大道',
+  '武珞路',
+  '珞喻路',
+  '汉阳大道',
+  '江汉路',
+  '和平大道',
+  '友谊大道',
+  '黄浦大街',
+  '光谷大道',
+  '民族大道',
+  '雄楚大道',
+  '沿江大道',
+];
+
+export const SKILLS: readonly string[] = [
+  '电工',
+  '焊工',
+  '家政服务',
+  '育婴师',
+  '养老护理',
+  '中式烹调',
+  '面点师',
+  '叉车司机',
+  '网约车驾驶',
+  '快递分拣',
+  '电子商务',
+  '计算机操作',
+  '会计',
+  '物业管理',
+  '美容美发',
+  '保安',
+  '仓储管理',
+  '汽车维修',
+  '直播销售',
+  '茶艺师',
+];
+
+export const OCCUPATIONS: readonly string[] = [
+  '装配工',
+  '营业员',
+  '厨师',
+  '保洁员',
+  '快递员',
+  '司机',
+  '文员',
+  '仓管员',
+  '收银员',
+  '护工',
+];

@@ -8,7 +8,16 @@ import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createNationalIdGenerator, createSeededRandom } from '@employment/identifiers';
-import { buildingCode, communityCode, streetCode, WUHAN_DISTRICTS, wuhanAreaRows } from './city-model.ts';
+import {
+  buildingCode,
+  communityCode,
+  OCCUPATIONS,
+  ROADS,
+  SKILLS,
+  streetCode,
+  WUHAN_DISTRICTS,
+  wuhanAreaRows,
+} from './city-model.ts';
 
 const SURNAMES = [
   ...'王李张刘陈杨黄赵吴周徐孙马胡朱郭何罗高林郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严欧莫孔向常汤康易乔赖文',
@@ -64,56 +73,6 @@ const GIVEN_FEMALE = [
   '佳',
   '琳',
   '秀兰',
-];
-const ROADS = [
-  '解放大道',
-  '中山大道',
-  '建设大道',
-  '武珞路',
-  '珞喻路',
-  '汉阳大道',
-  '江汉路',
-  '和平大道',
-  '友谊大道',
-  '黄浦大街',
-  '光谷大道',
-  '民族大道',
-  '雄楚大道',
-  '沿江大道',
-];
-const SKILLS = [
-  '电工',
-  '焊工',
-  '家政服务',
-  '育婴师',
-  '养老护理',
-  '中式烹调',
-  '面点师',
-  '叉车司机',
-  '网约车驾驶',
-  '快递分拣',
-  '电子商务',
-  '计算机操作',
-  '会计',
-  '物业管理',
-  '美容美发',
-  '保安',
-  '仓储管理',
-  '汽车维修',
-  '直播销售',
-  '茶艺师',
-];
-const OCCUPATIONS = [
-  '装配工',
-  '营业员',
-  '厨师',
-  '保洁员',
-  '快递员',
-  '司机',
-  '文员',
-  '仓管员',
-  '收银员',
-  '护工',
 ];
 /** Other provinces' districts, for people born elsewhere. */
 const ELSEWHERE = [

@@ -3,11 +3,13 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
   AreaLevel as AreaLevelPb,
   Education as EducationPb,
-  EmploymentStatus as EmploymentStatusPb,
-  HardshipCategory as HardshipCategoryPb,
+  educationToPb,
+  employmentStatusFromPb,
+  employmentStatusToPb,
   HelperRole as HelperRolePb,
   HouseholdRelation as HouseholdRelationPb,
   type HouseholdStatusChangedSchema,
+  hardshipToPb,
   type ResidentProfileChangedSchema,
   type ResidentRegisteredSchema,
   ServiceKind as ServiceKindPb,
@@ -16,66 +18,27 @@ import {
   Topics,
   WarningKind as WarningKindPb,
   WarningLevel as WarningLevelPb,
-  WorkCapacity as WorkCapacityPb,
+  workCapacityToPb,
 } from '@employment/contracts';
 import type { HouseholdDocument, ResidentDocument } from '../data-access/models.ts';
 import type {
   AreaLevel,
-  Education,
-  EmploymentStatus,
-  HardshipCategory,
   HelperRole,
   HouseholdRelation,
   ServiceKind,
   SurveyOutcome,
   WarningKind,
   WarningLevel,
-  WorkCapacity,
 } from './vocabulary.ts';
 
 /** The default topic; the service publishes to `config.RESIDENTS_EVENTS_TOPIC` (tests use their own). */
 export const RESIDENTS_TOPIC = Topics.residents;
 
-export const employmentStatusToPb: Record<EmploymentStatus, EmploymentStatusPb> = {
-  employed: EmploymentStatusPb.EMPLOYED,
-  unemployed: EmploymentStatusPb.UNEMPLOYED,
-  'laid-off': EmploymentStatusPb.LAID_OFF,
-  'flexibly-employed': EmploymentStatusPb.FLEXIBLY_EMPLOYED,
-  'self-employed': EmploymentStatusPb.SELF_EMPLOYED,
-  retired: EmploymentStatusPb.RETIRED,
-  student: EmploymentStatusPb.STUDENT,
-  'not-in-labour-force': EmploymentStatusPb.NOT_IN_LABOUR_FORCE,
-};
+export { educationToPb, employmentStatusFromPb, employmentStatusToPb, hardshipToPb, workCapacityToPb };
 
+/** Inverts a mapping to protobuf enum values, for decoding. */
 const invert = <K extends string, V extends number>(map: Record<K, V>) =>
   Object.fromEntries(Object.entries(map).map(([k, v]) => [v, k])) as Record<V, K>;
-
-export const employmentStatusFromPb = invert(employmentStatusToPb);
-
-const educationToPb: Record<Education, EducationPb> = {
-  primary: EducationPb.PRIMARY,
-  'junior-secondary': EducationPb.JUNIOR_SECONDARY,
-  'senior-secondary': EducationPb.SENIOR_SECONDARY,
-  'vocational-secondary': EducationPb.VOCATIONAL_SECONDARY,
-  'junior-college': EducationPb.JUNIOR_COLLEGE,
-  bachelor: EducationPb.BACHELOR,
-  postgraduate: EducationPb.POSTGRADUATE,
-};
-
-const workCapacityToPb: Record<WorkCapacity, WorkCapacityPb> = {
-  full: WorkCapacityPb.FULL,
-  partial: WorkCapacityPb.PARTIAL,
-  none: WorkCapacityPb.NONE,
-};
-
-export const hardshipToPb: Record<HardshipCategory, HardshipCategoryPb> = {
-  '4050': HardshipCategoryPb.HARDSHIP_CATEGORY_4050,
-  disabled: HardshipCategoryPb.HARDSHIP_CATEGORY_DISABLED,
-  'minimum-living-allowance': HardshipCategoryPb.HARDSHIP_CATEGORY_MINIMUM_LIVING_ALLOWANCE,
-  'long-term-unemployed': HardshipCategoryPb.HARDSHIP_CATEGORY_LONG_TERM_UNEMPLOYED,
-  'released-state-enterprise-worker': HardshipCategoryPb.HARDSHIP_CATEGORY_RELEASED_STATE_ENTERPRISE_WORKER,
-  'zero-employment-household': HardshipCategoryPb.HARDSHIP_CATEGORY_ZERO_EMPLOYMENT_HOUSEHOLD,
-};
 
 export const relationToPb: Record<HouseholdRelation, HouseholdRelationPb> = {
   head: HouseholdRelationPb.HEAD,

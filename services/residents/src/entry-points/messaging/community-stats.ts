@@ -64,7 +64,7 @@ export function communityStatsConsumer(
         if (!isCommunity(event.communityCode)) {
           throw new Error(`ResidentRegistered ${envelope.eventId} has no valid community code`);
         }
-        const status = employmentStatusFromPb[event.employmentStatus];
+        const status = employmentStatusFromPb.get(event.employmentStatus);
         if (!status)
           throw new Error(`ResidentRegistered ${envelope.eventId} has an unknown employment status`);
         await bump(
@@ -75,8 +75,8 @@ export function communityStatsConsumer(
       },
       [EmploymentStatusChangedSchema.typeName]: async ({ envelope }) => {
         const event = decodePayload(EmploymentStatusChangedSchema, envelope);
-        const from = employmentStatusFromPb[event.previousStatus];
-        const to = employmentStatusFromPb[event.status];
+        const from = employmentStatusFromPb.get(event.previousStatus);
+        const to = employmentStatusFromPb.get(event.status);
         if (!isCommunity(event.communityCode) || !from || !to || from === to) return;
         await bump(
           event.communityCode,
@@ -87,7 +87,7 @@ export function communityStatsConsumer(
       [ResidentProfileChangedSchema.typeName]: async ({ envelope }) => {
         const event = decodePayload(ResidentProfileChangedSchema, envelope);
         const moved = event.previousCommunityCode && event.previousCommunityCode !== event.communityCode;
-        const status = employmentStatusFromPb[event.employmentStatus];
+        const status = employmentStatusFromPb.get(event.employmentStatus);
         if (!moved || !status || !isCommunity(event.communityCode)) return;
         const at = envelopeOccurredAt(envelope);
         await bump(event.previousCommunityCode, { registered: -1, [`byStatus.${status}`]: -1 }, at);
