@@ -28,7 +28,6 @@ import {
   type ChangeWriter,
   claim,
   commitOne,
-  incrementOnce,
   insertAudit,
   LostRace,
   withRetries,
@@ -243,53 +242,51 @@ export class Tracking {
       !card.lastDeliveredAt || deliveredAt.getTime() > new Date(card.lastDeliveredAt).getTime()
         ? deliveredAt
         : card.lastDeliveredAt;
-    const change = incrementOnce(
-      this.deps.writer.change(
-        [
-          { op: 'insert', collection: COLLECTIONS.deliveries, document: delivery },
-          {
-            op: 'update',
-            collection: COLLECTIONS.trackingCards,
-            filter: { _id: card._id },
-            update: {
-              $inc: { [`counts.${input.kind}`]: 1 },
-              $set: { lastDeliveredAt: latest, updatedAt: now },
-            },
+    const change = this.deps.writer.change(
+      [
+        { op: 'insert', collection: COLLECTIONS.deliveries, document: delivery },
+        {
+          op: 'update',
+          collection: COLLECTIONS.trackingCards,
+          filter: { _id: card._id },
+          update: {
+            $inc: { [`counts.${input.kind}`]: 1 },
+            $set: { lastDeliveredAt: latest, updatedAt: now },
           },
-          insertAudit(
-            auditEntry(
-              actor,
-              'service.delivered',
-              { type: 'household', id: household._id, communityCode: household.communityCode },
-              null,
-              { deliveryId: delivery._id, kind: delivery.kind, outcome: delivery.outcome, deliveredAt },
-              now,
-            ),
+        },
+        insertAudit(
+          auditEntry(
+            actor,
+            'service.delivered',
+            { type: 'household', id: household._id, communityCode: household.communityCode },
+            null,
+            { deliveryId: delivery._id, kind: delivery.kind, outcome: delivery.outcome, deliveredAt },
+            now,
           ),
-        ],
-        [
-          {
-            topic: this.deps.topic,
-            subject: household._id,
+        ),
+      ],
+      [
+        {
+          topic: this.deps.topic,
+          subject: household._id,
+          communityCode: household.communityCode,
+          schema: ServiceDeliveredSchema,
+          payload: {
+            deliveryId: delivery._id,
+            cardId: card._id,
+            householdId: household._id,
+            residentId: delivery.residentId ?? '',
             communityCode: household.communityCode,
-            schema: ServiceDeliveredSchema,
-            payload: {
-              deliveryId: delivery._id,
-              cardId: card._id,
-              householdId: household._id,
-              residentId: delivery.residentId ?? '',
-              communityCode: household.communityCode,
-              kind: serviceKindToPb[delivery.kind],
-              deliveredAt: timestamp(deliveredAt),
-              deliveredBy: delivery.deliveredBy.staffId ?? delivery.deliveredBy.name,
-              outcome: delivery.outcome,
-              description: delivery.description,
-              recordedBy: actor.principal.clientId,
-            },
-            occurredAt: now,
+            kind: serviceKindToPb[delivery.kind],
+            deliveredAt: timestamp(deliveredAt),
+            deliveredBy: delivery.deliveredBy.staffId ?? delivery.deliveredBy.name,
+            outcome: delivery.outcome,
+            description: delivery.description,
+            recordedBy: actor.principal.clientId,
           },
-        ],
-      ),
+          occurredAt: now,
+        },
+      ],
     );
     await commitOne(this.deps.writer, change);
     return delivery;

@@ -21,7 +21,6 @@ import {
   type ChangeWriter,
   claim,
   commitOne,
-  incrementOnce,
   insertAudit,
   LostRace,
   staleVersion,
@@ -349,48 +348,46 @@ export class Warnings {
       ? this.deps.calendar.deadline(at, this.deps.escalationWorkingDays)
       : null;
     const set = { level: to, levelCode: levelCode(warning.communityCode, to), escalateAt, updatedAt: at };
-    const change = incrementOnce(
-      this.deps.writer.change(
-        [
-          claim(`warning-escalation:${warning._id}:${to}`, at),
-          {
-            op: 'update',
-            collection: COLLECTIONS.warnings,
-            filter: { _id: warning._id, level: warning.level, state: { $ne: 'resolved' } },
-            update: {
-              $set: set,
-              $inc: { version: 1 },
-              $push: { escalations: { from: warning.level, to, at } },
-            },
+    const change = this.deps.writer.change(
+      [
+        claim(`warning-escalation:${warning._id}:${to}`, at),
+        {
+          op: 'update',
+          collection: COLLECTIONS.warnings,
+          filter: { _id: warning._id, level: warning.level, state: { $ne: 'resolved' } },
+          update: {
+            $set: set,
+            $inc: { version: 1 },
+            $push: { escalations: { from: warning.level, to, at } },
           },
-          insertAudit(
-            auditEntry(
-              actor,
-              'warning.escalated',
-              { type: 'warning', id: warning._id, communityCode: warning.communityCode },
-              { level: warning.level, levelCode: warning.levelCode, escalateAt: warning.escalateAt },
-              set,
-              at,
-            ),
+        },
+        insertAudit(
+          auditEntry(
+            actor,
+            'warning.escalated',
+            { type: 'warning', id: warning._id, communityCode: warning.communityCode },
+            { level: warning.level, levelCode: warning.levelCode, escalateAt: warning.escalateAt },
+            set,
+            at,
           ),
-        ],
-        [
-          this.event(warning, {
-            schema: WarningEscalatedSchema,
-            payload: {
-              warningId: warning._id,
-              kind: warningKindToPb[warning.kind],
-              subjectId: warning.subjectId,
-              communityCode: warning.communityCode,
-              fromLevel: warningLevelToPb[warning.level],
-              toLevel: warningLevelToPb[to],
-              levelCode: set.levelCode,
-              escalateAt: timestamp(escalateAt),
-            },
-            occurredAt: at,
-          }),
-        ],
-      ),
+        ),
+      ],
+      [
+        this.event(warning, {
+          schema: WarningEscalatedSchema,
+          payload: {
+            warningId: warning._id,
+            kind: warningKindToPb[warning.kind],
+            subjectId: warning.subjectId,
+            communityCode: warning.communityCode,
+            fromLevel: warningLevelToPb[warning.level],
+            toLevel: warningLevelToPb[to],
+            levelCode: set.levelCode,
+            escalateAt: timestamp(escalateAt),
+          },
+          occurredAt: at,
+        }),
+      ],
     );
     const outcome = await commitOne(this.deps.writer, change);
     return outcome.status === 'applied';
