@@ -329,7 +329,7 @@ function canConnect(port: number): Promise<boolean> {
 /** A FerretDB of its own on the test PostgreSQL, so the test can take the store away. */
 function startFerretDb(port: number): ChildProcess {
   const cache = process.env.EMPLOYMENT_CACHE ?? join(homedir(), '.cache', 'employment-platform');
-  const pgPort = process.env.TEST_PG_PORT ?? '54330';
+  const pgPort = process.env.TEST_PG_PORT ?? '25442';
   return spawn(
     join(cache, 'ferretdb-v1.24.2', 'ferretdb'),
     ['-listen', `127.0.0.1:${port}`, '-postgresql-url', `postgres://postgres@127.0.0.1:${pgPort}/ferretdb`],
