@@ -64,28 +64,44 @@ export function createKafka(
   return new Kafka(options);
 }
 
-/** Creates missing topics (never changes existing ones); safe to run from every replica. */
+/**
+ * Creates missing topics (never changes existing ones); safe to run from every replica and from
+ * several services at once (two services may create a topic one publishes and the other reads):
+ * a creation that races another is checked again until every topic has its leaders.
+ */
 export async function ensureTopics(
   admin: Admin,
   topics: TopicSpec[],
   defaults: { partitions: number; replicationFactor: number },
 ): Promise<void> {
-  const existing = new Set(await admin.listTopics());
   const unique = [...new Map(topics.map((t) => [t.topic, t])).values()];
-  const missing = unique.filter((t) => !existing.has(t.topic));
-  if (missing.length === 0) return;
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: missing.map((t) => ({
-      topic: t.topic,
-      numPartitions: t.partitions ?? defaults.partitions,
-      replicationFactor: defaults.replicationFactor,
-      configEntries: Object.entries({
-        'min.insync.replicas': String(Math.min(2, defaults.replicationFactor)),
-        ...t.config,
-      }).map(([name, value]) => ({ name, value })),
-    })),
-  });
+  const deadline = Date.now() + 30_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = unique.filter((t) => !existing.has(t.topic));
+      if (missing.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((t) => ({
+            topic: t.topic,
+            numPartitions: t.partitions ?? defaults.partitions,
+            replicationFactor: defaults.replicationFactor,
+            configEntries: Object.entries({
+              'min.insync.replicas': String(Math.min(2, defaults.replicationFactor)),
+              ...t.config,
+            }).map(([name, value]) => ({ name, value })),
+          })),
+        });
+      }
+      // Every topic answers with its partitions' leaders: ready to produce to and consume from.
+      await admin.fetchTopicMetadata({ topics: unique.map((t) => t.topic) });
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 200 * attempt)));
+    }
+  }
 }
 
 export const deadLetterTopic = (groupId: string) => `employment.dlq.${groupId}`;

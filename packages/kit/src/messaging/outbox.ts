@@ -450,9 +450,11 @@ export class OutboxRelay {
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
     });
-    const ids = batch.map((c) => c.id);
-    await this.outbox!.collection.deleteMany({ _id: { $in: ids } });
     const now = Date.now();
+    // Published: the records are only clean-up now. They are deleted in the background, so the
+    // next batch goes out without waiting for the store (a failed delete is redone by the sweep,
+    // which skips records published lately).
+    this.forget(batch.map((c) => c.id));
     for (const change of batch) {
       this.known.delete(change.id);
       this.recent.set(change.id, now);
@@ -461,6 +463,28 @@ export class OutboxRelay {
         this.options.metrics.outboxLag.observe((now - new Date(event.occurredAt).getTime()) / 1000);
       }
     }
+  }
+
+  private readonly toDelete: string[] = [];
+  private deleting: Promise<void> | undefined;
+
+  /** Deletes published records, many at a time, one delete in flight. */
+  private forget(ids: string[]): void {
+    this.toDelete.push(...ids);
+    if (this.deleting) return;
+    this.deleting = (async () => {
+      while (this.toDelete.length > 0) {
+        const next = this.toDelete.splice(0, 2_000);
+        await this.outbox!.collection.deleteMany({ _id: { $in: next } }).catch((err) => {
+          this.options.logger.warn(
+            { err, records: next.length },
+            'deleting published outbox records failed; the sweep retries',
+          );
+        });
+      }
+    })().finally(() => {
+      this.deleting = undefined;
+    });
   }
 
   /** Re-applies and publishes records created before `cutoff` that this process is not handling. */
@@ -535,12 +559,19 @@ export class OutboxRelay {
   /** Stops the timer and, unless `flush` is false, publishes what is queued first. */
   async stop(options: { flush: boolean; timeoutMs: number }): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    if (options.flush) await this.drain(options.timeoutMs);
+    if (options.flush) {
+      const started = Date.now();
+      await this.drain(options.timeoutMs);
+      // Published records are deleted in the background: let the last deletes finish.
+      const left = Math.max(0, options.timeoutMs - (Date.now() - started));
+      await Promise.race([this.deleting, new Promise((resolve) => setTimeout(resolve, left).unref())]);
+    }
     this.stopped = true;
     // A send stuck on an unreachable broker is abandoned here; its records stay in the outbox.
     const settle = (p: Promise<void> | undefined) =>
       Promise.race([p?.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
     await settle(this.sweeping);
     await settle(this.flushing);
+    await settle(this.deleting);
   }
 }
