@@ -1,9 +1,12 @@
 import type { Producer } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
+
 import { isDuplicateKeyError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import type { OutboxEvent } from './events.ts';
+
+type Collection = ReturnType<Connection['collection']>;
 
 const { EJSON } = mongoose.mongo.BSON;
 
@@ -180,11 +183,9 @@ export class Outbox {
           refused.map(async (i) => {
             const item = items[i]!;
             const m = item.mutation as Extract<Mutation, { op: 'insert' }>;
-            const ours = await target.countDocuments(
-              { _id: m.document._id, _changes: item.change.id } as never,
-              { limit: 1 },
-            );
-            if (ours === 0) outcomes[item.index] = { status: 'rejected', reason: 'duplicate', mutation: m };
+            if (!(await madeBy(target, m.document._id, item.change.id))) {
+              outcomes[item.index] = { status: 'rejected', reason: 'duplicate', mutation: m };
+            }
           }),
         );
       }
@@ -216,11 +217,7 @@ export class Outbox {
         }
         const result = await collection.updateOne(m.filter as never, update as never);
         if (result.matchedCount === 1) return;
-        const replay = await collection.countDocuments(
-          { _id: m.filter._id, _changes: item.change.id } as never,
-          { limit: 1 },
-        );
-        if (replay > 0) return;
+        if (await madeBy(collection, m.filter._id, item.change.id)) return;
         outcomes[item.index] = { status: 'rejected', reason: 'conflict', mutation: m };
         // The version was claimed but not reached: give it back, or the aggregate could never
         // move past it.
@@ -248,7 +245,7 @@ export class Outbox {
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
     }
-    return (await this.claims.countDocuments({ _id: claim, changeId }, { limit: 1 })) > 0;
+    return (await this.claims.findOne({ _id: claim }))?.changeId === changeId;
   }
 
   /** Forgets version claims older than `olderThan`; the version filter still refuses stale writers. */
@@ -273,6 +270,15 @@ export class Outbox {
   async pendingCount(): Promise<number> {
     return this.collection.countDocuments();
   }
+}
+
+/**
+ * Whether the document `_id` carries the mark of `changeId`. A lookup by `_id` (FerretDB pushes
+ * that down to PostgreSQL; a count or an `$in` it answers by decoding the whole collection).
+ */
+async function madeBy(collection: Collection, id: unknown, changeId: string): Promise<boolean> {
+  const doc = await collection.findOne({ _id: id } as never, { projection: { _changes: 1 } });
+  return Array.isArray(doc?._changes) && (doc._changes as unknown[]).includes(changeId);
 }
 
 /** The claim an update guarded by `version` takes first: `<collection>/<id>/<version>`. */
