@@ -104,7 +104,9 @@ start_postgres() {
     pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$LOGS/initdb.log" 2>&1 \
       || { cat "$LOGS/initdb.log" >&2; die "initdb failed"; }
   fi
-  local opts="-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories= -c shared_buffers=256MB -c max_connections=200"
+  # plan_cache_mode: FerretDB passes field names as parameters; a custom plan sees them as
+  # constants and can use the lookup indexes (postgres/lookup-indexes.sql).
+  local opts="-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories= -c shared_buffers=256MB -c max_connections=200 -c plan_cache_mode=force_custom_plan"
   # Test data is thrown away after every run: durability costs only time there.
   [[ "$INFRA_PROFILE" == test ]] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   local pglog="$PG_DATA/../postgres.log"
@@ -113,6 +115,10 @@ start_postgres() {
   ln -sf "$pglog" "$LOGS/postgres.log"
   pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qtAc "SELECT 1 FROM pg_database WHERE datname='ferretdb'" | grep -q 1 \
     || pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE ferretdb" >/dev/null
+  # FerretDB's documents are found through the services' indexes, as on MongoDB.
+  pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d ferretdb -v ON_ERROR_STOP=1 -q \
+    -c "SET client_min_messages = warning" -f - <"$ROOT/scripts/infra/postgres/lookup-indexes.sql" >/dev/null \
+    || die "installing the lookup indexes into PostgreSQL failed"
 }
 
 stop_postgres() {

@@ -74,6 +74,14 @@ export const baseConfigSchema = z.object({
   CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   CONSUMER_RETRY_BASE_MS: z.coerce.number().int().min(1).default(200),
+  /**
+   * A fetch returns once this many bytes are waiting or CONSUMER_MAX_WAIT_MS has passed: under
+   * load the broker answers a few large fetches instead of one per produced batch, and consumers
+   * write their bookkeeping once per chunk of CONSUMER_CHUNK_SIZE events.
+   */
+  CONSUMER_MIN_BYTES: z.coerce.number().int().min(1).default(16_384),
+  CONSUMER_MAX_WAIT_MS: z.coerce.number().int().min(10).max(10_000).default(250),
+  CONSUMER_CHUNK_SIZE: z.coerce.number().int().min(1).max(5_000).default(200),
   /** Wait after readiness turns off, so load balancers stop sending before the server closes. */
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(20_000),

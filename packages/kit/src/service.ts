@@ -204,6 +204,9 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
             maxAttempts: definition.config.CONSUMER_MAX_ATTEMPTS,
             concurrency: definition.config.CONSUMER_CONCURRENCY,
             retryBaseMs: definition.config.CONSUMER_RETRY_BASE_MS,
+            minBytes: definition.config.CONSUMER_MIN_BYTES,
+            maxWaitTimeInMs: definition.config.CONSUMER_MAX_WAIT_MS,
+            chunkSize: definition.config.CONSUMER_CHUNK_SIZE,
           }),
       );
       await Promise.all(runtime.consumers.map((c) => c.start()));

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@employment/contracts';
-import type { Consumer, EachMessagePayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import { isDuplicateKeyError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -54,8 +54,8 @@ const CLAIM_LEASE_MS = 30_000;
 /**
  * A Kafka consumer that applies each event once.
  *
- * Before handling an event it claims the event id in `processed_events` (a unique insert); a
- * redelivered event finds the claim done and is skipped. A handler that throws is retried with
+ * Before handling an event it claims the event id in `processed_events` (a unique insert, one
+ * insert for a chunk of events); a redelivered event finds the claim done and is skipped. A handler that throws is retried with
  * exponential backoff, a bounded number of times; then the message goes to the group's
  * dead-letter topic with the error attached and the partition moves on. A message that cannot
  * even be decoded is dead-lettered at once: retrying cannot fix it.
@@ -74,6 +74,10 @@ export class IdempotentConsumer {
     maxAttempts: number;
     retryBaseMs: number;
     concurrency: number;
+    /** Events handled between two bookkeeping writes (and offset resolutions). */
+    chunkSize: number;
+    minBytes: number;
+    maxWaitTimeInMs: number;
   };
 
   constructor(options: {
@@ -86,8 +90,12 @@ export class IdempotentConsumer {
     maxAttempts: number;
     retryBaseMs: number;
     concurrency: number;
+    chunkSize?: number;
+    /** A fetch waits for this many bytes (or maxWaitTimeInMs): fewer, larger batches under load. */
+    minBytes?: number;
+    maxWaitTimeInMs?: number;
   }) {
-    this.options = options;
+    this.options = { chunkSize: 200, minBytes: 1, maxWaitTimeInMs: 1_000, ...options };
     this.consumer = options.kafka.consumer({
       groupId: options.definition.groupId,
       allowAutoTopicCreation: false,
@@ -95,7 +103,8 @@ export class IdempotentConsumer {
       sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
       // Short fetch long-polls: a stop (which waits for the poll in flight) takes a second, not five.
-      maxWaitTimeInMs: 1_000,
+      minBytes: this.options.minBytes,
+      maxWaitTimeInMs: this.options.maxWaitTimeInMs,
       retry: { retries: 10 },
     });
     this.processed = options.store.collection<ProcessedEvent>('processed_events');
@@ -112,7 +121,8 @@ export class IdempotentConsumer {
     // hold back the others.
     await this.consumer.run({
       partitionsConsumedConcurrently: this.options.concurrency,
-      eachMessage: (payload) => this.handleMessage(payload),
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleBatch(payload),
     });
     this.running = true;
   }
@@ -120,30 +130,83 @@ export class IdempotentConsumer {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    // Waits for the message in hand to finish, commits its offset, then leaves the group.
+    // Waits for the chunk in hand to finish, commits its offsets, then leaves the group.
     await this.consumer.disconnect();
   }
 
-  private async handleMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
+  /**
+   * A fetched batch of one partition, in chunks: the chunk's claims are one insert, its handlers
+   * run one after another in offset order, its completions are one insert, then its offsets are
+   * resolved. The bookkeeping costs two writes per chunk instead of two per event.
+   */
+  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
+    const { topic, partition } = batch;
+    for (let from = 0; from < batch.messages.length; from += this.options.chunkSize) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(from, from + this.options.chunkSize);
+      await this.handleChunk(topic, partition, chunk);
+      resolveOffset(chunk.at(-1)!.offset);
+      await heartbeat();
+    }
+  }
+
+  private async handleChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<void> {
+    const { definition, metrics } = this.options;
+    const items = messages.map((message) => {
+      try {
+        if (!message.value) throw new Error('message has no value');
+        const envelope = decodeEnvelope(message.value);
+        if (!envelope.eventId || !envelope.eventType) throw new Error('envelope has no event id or type');
+        return { message, envelope, handler: definition.handlers[envelope.eventType] };
+      } catch (err) {
+        return { message, error: err as Error };
+      }
+    });
+    // Claims first, all at once; the few refused (redeliveries) take the slow path one by one.
+    const wanted = [...new Set(items.flatMap((i) => (i.handler && i.envelope ? [i.envelope.eventId] : [])))];
+    const refused = await this.claimAll(wanted);
+    const seen = new Set<string>();
+    const completions: ProcessedEvent[] = [];
+    try {
+      for (const item of items) {
+        if (!item.envelope) {
+          await this.deadLetter(topic, partition, item.message, item.error!, 1);
+          metrics.consumed.inc({ topic, type: 'undecodable', result: 'dead-lettered' });
+          continue;
+        }
+        if (!item.handler) {
+          metrics.consumed.inc({ topic, type: item.envelope.eventType, result: 'ignored' });
+          continue;
+        }
+        const { eventId } = item.envelope;
+        // The same event twice in one chunk (a republished record): the first delivery decides.
+        const repeat = seen.has(eventId);
+        seen.add(eventId);
+        const done = await this.handleOne(topic, partition, item.message, item.envelope, item.handler, {
+          claimed: !repeat && !refused.has(eventId),
+          repeat,
+        });
+        if (done) completions.push({ _id: `${this.key(eventId)}/done`, at: new Date() });
+      }
+    } finally {
+      // Outside the retries: a failure to record completion must not apply the events again.
+      await this.insertAll(completions);
+    }
+  }
+
+  /** Handles one event; true when it was applied (and its completion is to be recorded). */
+  private async handleOne(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    envelope: EventEnvelope,
+    handler: EventHandler,
+    claim: { claimed: boolean; repeat: boolean },
+  ): Promise<boolean> {
     const { definition, logger, metrics } = this.options;
     const started = process.hrtime.bigint();
-    let envelope: EventEnvelope;
-    try {
-      if (!message.value) throw new Error('message has no value');
-      envelope = decodeEnvelope(message.value);
-      if (!envelope.eventId || !envelope.eventType) throw new Error('envelope has no event id or type');
-    } catch (err) {
-      await this.deadLetter(topic, partition, message, err as Error, 1);
-      metrics.consumed.inc({ topic, type: 'undecodable', result: 'dead-lettered' });
-      return;
-    }
-    const handler = definition.handlers[envelope.eventType];
-    if (!handler) {
-      metrics.consumed.inc({ topic, type: envelope.eventType, result: 'ignored' });
-      return;
-    }
     const parent = extractTraceContext(message.headers as Record<string, unknown> | undefined);
-    await inSpan(
+    return inSpan(
       `${topic} process`,
       {
         kind: SpanKind.CONSUMER,
@@ -160,11 +223,11 @@ export class IdempotentConsumer {
       },
       async (span) => {
         const eventLogger = logger.child({ eventId: envelope.eventId, eventType: envelope.eventType });
-        const claimed = await this.claim(envelope.eventId);
+        const claimed = claim.claimed || (!claim.repeat && (await this.claim(envelope.eventId)));
         if (!claimed) {
           span.setAttribute('employment.duplicate', true);
           metrics.consumed.inc({ topic, type: envelope.eventType, result: 'duplicate' });
-          return;
+          return false;
         }
         const ctx: EventContext = { envelope, topic, partition, offset: message.offset, logger: eventLogger };
         for (let attempt = 1; ; attempt++) {
@@ -176,24 +239,42 @@ export class IdempotentConsumer {
               await this.release(envelope.eventId);
               await this.deadLetter(topic, partition, message, err as Error, attempt);
               metrics.consumed.inc({ topic, type: envelope.eventType, result: 'dead-lettered' });
-              return;
+              return false;
             }
             const wait = this.options.retryBaseMs * 2 ** (attempt - 1);
             eventLogger.warn({ err, attempt, retryInMs: wait }, 'event handler failed; retrying');
             await new Promise((resolve) => setTimeout(resolve, wait));
           }
         }
-        // Outside the retries: a failure to record completion must not apply the event again.
-        await this.processed
-          .insertOne({ _id: `${this.key(envelope.eventId)}/done`, at: new Date() })
-          .catch((err) => {
-            if (!isDuplicateKeyError(err)) throw err;
-          });
         metrics.consumed.inc({ topic, type: envelope.eventType, result: 'applied' });
+        return true;
       },
     ).finally(() => {
       metrics.consumeDuration.observe({ topic }, Number(process.hrtime.bigint() - started) / 1e9);
     });
+  }
+
+  /** Claims many events with one insert; the ids whose claim was refused (taken before). */
+  private async claimAll(eventIds: string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    const now = new Date();
+    const leaseUntil = new Date(now.getTime() + CLAIM_LEASE_MS);
+    const refused = await this.insertAll(eventIds.map((id) => ({ _id: this.key(id), leaseUntil, at: now })));
+    return new Set(refused.map((i) => eventIds[i]!));
+  }
+
+  /** insertMany, unordered; the positions refused as duplicates (anything else throws). */
+  private async insertAll(rows: ProcessedEvent[]): Promise<number[]> {
+    if (rows.length === 0) return [];
+    try {
+      await this.processed.insertMany(rows, { ordered: false });
+      return [];
+    } catch (err) {
+      const writeErrors = (err as { writeErrors?: Array<{ index: number; code: number }> }).writeErrors;
+      if (!writeErrors && isDuplicateKeyError(err)) return rows.length === 1 ? [0] : rows.map((_, i) => i);
+      if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw err;
+      return writeErrors.map((w) => w.index);
+    }
   }
 
   private key(eventId: string): string {

@@ -142,6 +142,29 @@ describe('delivery guarantees', () => {
     expect(duplicates).toMatch(/result="duplicate"[^\n]* [1-9]/);
   });
 
+  it('when an event comes twice in one fetched batch, then it has one effect and the batch moves on', async () => {
+    const community = newCommunity();
+    const event = registeredEvent(community);
+    const other = registeredEvent(community, { employmentStatus: EmploymentStatus.EMPLOYED });
+    const copy = { key: event.key, value: event.value, headers: event.headers };
+    // One send: the copies and the event after them reach the consumer in one fetch.
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [copy, copy, { key: event.key, value: other.value, headers: other.headers }],
+    });
+    const counted = await eventually(async () => {
+      const s = await stats(community);
+      return s && s.byStatus?.employed === 1 ? s : undefined;
+    });
+    expect(counted.registered).toBe(2);
+    expect(counted.byStatus).toEqual({ unemployed: 1, employed: 1 });
+    const done = await service.runtime.store
+      .collection('processed_events')
+      .countDocuments({ _id: { $regex: `/${event.eventId}/done$` } } as never);
+    expect(done).toBe(1);
+  });
+
   it('when a message cannot be decoded, then it goes to the dead-letter topic and the partition moves on', async () => {
     {
       const community = newCommunity();
