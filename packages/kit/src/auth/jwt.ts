@@ -33,21 +33,44 @@ export function principalFromClaims(claims: PlatformClaims): Principal {
   return { clientId, roles, areas };
 }
 
-/** Verifies bearer tokens against the identity provider's JWKS (fetched and cached by kid). */
-export function createJwtVerifier(options: JwtVerifierOptions): (token: string) => Promise<Principal> {
+/** Tokens verified lately, so a client's next request skips the signature check. */
+const VERIFIED_CACHE_SIZE = 10_000;
+/** A verified token is checked again after this long, even if it is valid for longer. */
+const VERIFIED_CACHE_MS = 60_000;
+const CLOCK_TOLERANCE_S = 30;
+
+/**
+ * Verifies bearer tokens against the identity provider's JWKS (fetched and cached by kid). A
+ * district system sends the same token with every request until it expires: a token verified in
+ * the last minute is taken from memory (until its own expiry), which spares a signature check
+ * per request.
+ */
+export function createJwtVerifier(
+  options: JwtVerifierOptions,
+  clock: () => number = Date.now,
+): (token: string) => Promise<Principal> {
   const jwks = createRemoteJWKSet(new URL(options.jwksUrl), {
     cooldownDuration: 30_000,
     cacheMaxAge: 600_000,
   });
+  const verified = new Map<string, { principal: Principal; until: number }>();
   return async (token) => {
+    const hit = verified.get(token);
+    if (hit && hit.until > clock()) return hit.principal;
+    if (hit) verified.delete(token);
     try {
       const { payload } = await jwtVerify<PlatformClaims>(token, jwks, {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: ['ES256', 'RS256', 'EdDSA'],
-        clockTolerance: 30,
+        clockTolerance: CLOCK_TOLERANCE_S,
+        currentDate: new Date(clock()),
       });
-      return principalFromClaims(payload);
+      const principal = principalFromClaims(payload);
+      const expires = payload.exp !== undefined ? (payload.exp + CLOCK_TOLERANCE_S) * 1000 : Infinity;
+      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+      verified.set(token, { principal, until: Math.min(clock() + VERIFIED_CACHE_MS, expires) });
+      return principal;
     } catch (err) {
       if (err instanceof AppError) throw err;
       const detail =

@@ -1,4 +1,4 @@
-import { isDuplicateKeyError } from '@employment/kit';
+import { GroupedInsert, isDuplicateKeyError } from '@employment/kit';
 import type { Connection, Model } from 'mongoose';
 import type {
   AuditEntry,
@@ -25,6 +25,8 @@ export class JobsRepository {
   private readonly referrals: Model<ReferralDocument>;
   private readonly placements: Model<PlacementDocument>;
   private readonly audit: Model<AuditEntry>;
+  /** Reads are audited as they happen; concurrent reads share one insert. */
+  private readonly accessLog: GroupedInsert<AuditEntry>;
 
   constructor(connection: Connection) {
     this.employers = connection.model<EmployerDocument>('Employer');
@@ -34,6 +36,9 @@ export class JobsRepository {
     this.referrals = connection.model<ReferralDocument>('Referral');
     this.placements = connection.model<PlacementDocument>('Placement');
     this.audit = connection.model<AuditEntry>('AuditEntry');
+    this.accessLog = new GroupedInsert((entries) =>
+      this.audit.insertMany(entries, { ordered: false, lean: true }),
+    );
   }
 
   // Employers
@@ -179,8 +184,8 @@ export class JobsRepository {
 
   // Audit
 
-  async recordAccess(entries: AuditEntry[]): Promise<void> {
-    if (entries.length > 0) await this.audit.insertMany(entries, { ordered: false, lean: true });
+  recordAccess(entries: AuditEntry[]): Promise<void> {
+    return this.accessLog.insert(entries);
   }
 
   auditTrail(filter: Filter, after: string | undefined, limit: number): Promise<AuditEntry[]> {

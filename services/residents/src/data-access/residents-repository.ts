@@ -1,4 +1,4 @@
-import { isDuplicateKeyError } from '@employment/kit';
+import { GroupedInsert, isDuplicateKeyError } from '@employment/kit';
 import type { Collection, Connection, mongo } from 'mongoose';
 import {
   type AssignmentDocument,
@@ -52,6 +52,8 @@ export class ResidentsRepository {
   readonly stats: Collection<CommunityStatsDocument>;
   readonly counters: Collection<CounterDocument>;
   readonly numbers: Collection<{ _id: string; owner: string; at: Date }>;
+  /** Reads are audited as they happen; concurrent reads share one insert. */
+  private readonly accessLog: GroupedInsert<AuditEntry>;
 
   constructor(connection: Connection) {
     this.residents = connection.collection<ResidentDocument>(COLLECTIONS.residents);
@@ -67,6 +69,7 @@ export class ResidentsRepository {
     this.stats = connection.collection<CommunityStatsDocument>(COLLECTIONS.communityStats);
     this.counters = connection.collection<CounterDocument>(COLLECTIONS.counters);
     this.numbers = connection.collection<{ _id: string; owner: string; at: Date }>(COLLECTIONS.numbers);
+    this.accessLog = new GroupedInsert((entries) => this.audit.insertMany(entries, { ordered: false }));
   }
 
   private static byId<T extends Doc>(collection: Collection<T>, id: string): Promise<T | null> {
@@ -163,8 +166,8 @@ export class ResidentsRepository {
     >;
   }
 
-  async recordAccess(entries: AuditEntry[]): Promise<void> {
-    if (entries.length > 0) await this.audit.insertMany(entries, { ordered: false });
+  recordAccess(entries: AuditEntry[]): Promise<void> {
+    return this.accessLog.insert(entries);
   }
 
   auditTrail(subjectId: string, after: string | undefined, limit: number): Promise<AuditEntry[]> {
