@@ -106,7 +106,8 @@ start_postgres() {
   fi
   # plan_cache_mode: FerretDB passes field names as parameters; a custom plan sees them as
   # constants and can use the lookup indexes (postgres/lookup-indexes.sql).
-  local opts="-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories= -c shared_buffers=256MB -c max_connections=200 -c plan_cache_mode=force_custom_plan"
+  # pg_stat_statements: what the store spends its time on (scripts/infra-ctl statements).
+  local opts="-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories= -c shared_buffers=256MB -c max_connections=200 -c plan_cache_mode=force_custom_plan -c shared_preload_libraries=pg_stat_statements"
   # Test data is thrown away after every run: durability costs only time there.
   [[ "$INFRA_PROFILE" == test ]] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   local pglog="$PG_DATA/../postgres.log"
@@ -115,10 +116,19 @@ start_postgres() {
   ln -sf "$pglog" "$LOGS/postgres.log"
   pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qtAc "SELECT 1 FROM pg_database WHERE datname='ferretdb'" | grep -q 1 \
     || pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE ferretdb" >/dev/null
+  pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d ferretdb -qc "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
   # FerretDB's documents are found through the services' indexes, as on MongoDB.
   pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d ferretdb -v ON_ERROR_STOP=1 -q \
     -c "SET client_min_messages = warning" -f - <"$ROOT/scripts/infra/postgres/lookup-indexes.sql" >/dev/null \
     || die "installing the lookup indexes into PostgreSQL failed"
+}
+
+# pg_statements [reset]: the statements PostgreSQL spent most time on since the last reset.
+pg_statements() {
+  local sql="SELECT calls, round(total_exec_time::numeric) AS total_ms, round(mean_exec_time::numeric, 2) AS mean_ms, rows,
+    left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS statement FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25"
+  [[ "${1:-}" == reset ]] && sql="SELECT pg_stat_statements_reset()"
+  pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d ferretdb -c "$sql"
 }
 
 stop_postgres() {

@@ -14,10 +14,9 @@ export const jobsConfigSchema = baseConfigSchema.extend({
   /**
    * How often a replica re-reads candidate profiles changed by other replicas (the consumer group
    * hands each replica only some partitions, so each replica's in-memory pool also polls the store).
-   * The poll filters on `syncedAt`: an index range on MongoDB, but a read of every candidate on
-   * FerretDB, so the default is 30 s; with MongoDB and several replicas, a few seconds is cheap.
+   * The poll looks records up by their ten-second sync slot, an index lookup on both stores.
    */
-  CANDIDATE_POOL_REFRESH_MS: z.coerce.number().int().min(100).default(30_000),
+  CANDIDATE_POOL_REFRESH_MS: z.coerce.number().int().min(100).default(5_000),
   /** A full reload of the pool, the safety net for changes a poll could miss (e.g. replayed after a crash). */
   CANDIDATE_POOL_RELOAD_MS: z.coerce.number().int().min(10_000).default(600_000),
   /** The most matches one page may carry. */

@@ -146,6 +146,8 @@ export interface CandidateDocument {
   registeredAt: Date | null;
   /** When this record last changed, for other replicas' pools to pick it up. */
   syncedAt: Date;
+  /** The slot of `syncedAt` (see syncStamp). */
+  syncSlot?: number;
 }
 
 /** A household's zero-employment status (零就业家庭), from residents' HouseholdStatusChanged. */
@@ -158,6 +160,23 @@ export interface HouseholdDocument {
   since: Date | null;
   version: number;
   syncedAt: Date;
+  syncSlot?: number;
+}
+
+/**
+ * Ten-second slots of `syncedAt`. A replica polls for what others changed by equality on the few
+ * slots since its last poll: both stores answer that from an index (FerretDB does not push a
+ * range filter down, and would read every candidate).
+ */
+export const SYNC_SLOT_MS = 10_000;
+
+export function syncSlotOf(at: Date): number {
+  return Math.floor(at.getTime() / SYNC_SLOT_MS);
+}
+
+/** The fields that mark a record changed now, for other replicas' pools. */
+export function syncStamp(at: Date): { syncedAt: Date; syncSlot: number } {
+  return { syncedAt: at, syncSlot: syncSlotOf(at) };
 }
 
 export const REFERRAL_STATES = ['proposed', 'sent', 'interviewed', 'hired', 'rejected', 'no-show'] as const;
@@ -262,10 +281,10 @@ export function registerModels(connection: Connection): void {
     [{ 'employer.id': 1, _id: 1 }, { name: 'employer_id' }],
   ]);
   model('Candidate', COLLECTIONS.candidates, [
-    [{ syncedAt: 1 }, { name: 'syncedAt' }],
+    [{ syncSlot: 1 }, { name: 'syncSlot' }],
     [{ communityCode: 1, _id: 1 }, { name: 'community_id' }],
   ]);
-  model('Household', COLLECTIONS.households, [[{ syncedAt: 1 }, { name: 'syncedAt' }]]);
+  model('Household', COLLECTIONS.households, [[{ syncSlot: 1 }, { name: 'syncSlot' }]]);
   // One referral of a person to a vacancy.
   model('Referral', COLLECTIONS.referrals, [
     [

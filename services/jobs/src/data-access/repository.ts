@@ -1,13 +1,14 @@
 import { GroupedInsert, isDuplicateKeyError } from '@employment/kit';
 import type { Connection, Model } from 'mongoose';
-import type {
-  AuditEntry,
-  CandidateDocument,
-  EmployerDocument,
-  HouseholdDocument,
-  PlacementDocument,
-  ReferralDocument,
-  VacancyDocument,
+import {
+  type AuditEntry,
+  type CandidateDocument,
+  type EmployerDocument,
+  type HouseholdDocument,
+  type PlacementDocument,
+  type ReferralDocument,
+  syncSlotOf,
+  type VacancyDocument,
 } from './models.ts';
 
 type Filter = Record<string, unknown>;
@@ -88,10 +89,7 @@ export class JobsRepository {
   }
 
   candidatesChangedSince(since: Date): Promise<CandidateDocument[]> {
-    return this.candidates
-      .find({ syncedAt: { $gte: since } })
-      .lean<CandidateDocument[]>()
-      .exec();
+    return this.changedSince(this.candidates, since);
   }
 
   allHouseholds(): Promise<HouseholdDocument[]> {
@@ -99,10 +97,33 @@ export class JobsRepository {
   }
 
   householdsChangedSince(since: Date): Promise<HouseholdDocument[]> {
-    return this.households
-      .find({ syncedAt: { $gte: since } })
-      .lean<HouseholdDocument[]>()
-      .exec();
+    return this.changedSince(this.households, since);
+  }
+
+  /**
+   * Records stamped at or after `since`: one equality lookup per sync slot since then (a range
+   * over more than an hour of slots reads by `syncedAt` instead).
+   */
+  private async changedSince<T extends { syncedAt: Date }>(model: Model<T>, since: Date): Promise<T[]> {
+    const first = syncSlotOf(since);
+    const last = syncSlotOf(new Date());
+    if (last - first > 360) {
+      return model
+        .find({ syncedAt: { $gte: since } } as never)
+        .lean<T[]>()
+        .exec();
+    }
+    const slots: number[] = [];
+    for (let slot = first; slot <= last; slot++) slots.push(slot);
+    const found = await Promise.all(
+      slots.map((syncSlot) =>
+        model
+          .find({ syncSlot } as never)
+          .lean<T[]>()
+          .exec(),
+      ),
+    );
+    return found.flat().filter((doc) => new Date(doc.syncedAt).getTime() >= since.getTime());
   }
 
   /**

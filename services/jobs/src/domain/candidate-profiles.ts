@@ -1,5 +1,10 @@
 import { AppError, areaFilter } from '@employment/kit';
-import { type CandidateDocument, type CandidatePreferences, COLLECTIONS } from '../data-access/models.ts';
+import {
+  type CandidateDocument,
+  type CandidatePreferences,
+  COLLECTIONS,
+  syncStamp,
+} from '../data-access/models.ts';
 import type { JobsRepository } from '../data-access/repository.ts';
 import { accessEntry } from './access.ts';
 import type { CandidatePool } from './candidate-pool.ts';
@@ -127,7 +132,7 @@ export class CandidateProfiles {
         preferences,
         preferencesVersion: candidate.preferencesVersion + 1,
         // Real time, whatever the use case's clock: other replicas poll by it.
-        syncedAt: new Date(),
+        ...syncStamp(new Date()),
       };
       const outcome = await commitOne(
         this.writer,
@@ -137,7 +142,12 @@ export class CandidateProfiles {
             collection: COLLECTIONS.candidates,
             filter: { _id: candidate._id, preferencesVersion: candidate.preferencesVersion },
             update: {
-              $set: { preferences, preferencesVersion: after.preferencesVersion, syncedAt: after.syncedAt },
+              $set: {
+                preferences,
+                preferencesVersion: after.preferencesVersion,
+                syncedAt: after.syncedAt,
+                syncSlot: after.syncSlot,
+              },
             },
           },
           auditInsert(

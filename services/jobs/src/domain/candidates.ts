@@ -4,7 +4,7 @@ import type {
   ResidentProfileChanged,
   ResidentRegistered,
 } from '@employment/contracts';
-import type { CandidateDocument, HouseholdDocument } from '../data-access/models.ts';
+import { type CandidateDocument, type HouseholdDocument, syncStamp } from '../data-access/models.ts';
 import { ageOn, type IsoDate } from './dates.ts';
 import {
   educationFromPb,
@@ -63,7 +63,7 @@ export function fromRegistered(event: ResidentRegistered, occurredAt: Date, now:
         householdId: event.householdId || null,
         registeredAt: occurredAt,
         profileVersion: 1,
-        syncedAt: now,
+        ...syncStamp(now),
       },
       // A status event can only be newer than the registration: when it came first, its status stays.
       $setOnInsert: {
@@ -91,7 +91,7 @@ export function fromProfileChanged(event: ResidentProfileChanged, now: Date): Ve
         occupation: event.occupation.trim() || null,
         householdId: event.householdId || null,
         profileVersion: event.version,
-        syncedAt: now,
+        ...syncStamp(now),
       },
       $setOnInsert: {
         sex: null,
@@ -119,7 +119,7 @@ export function fromEmploymentStatusChanged(
         employmentStatus: employmentStatusFromPb.get(event.status) ?? null,
         statusSince: event.since ? new Date(Number(event.since.seconds) * 1000) : occurredAt,
         statusVersion: event.version,
-        syncedAt: now,
+        ...syncStamp(now),
       },
       $setOnInsert: {
         communityCode: event.communityCode,
@@ -152,7 +152,7 @@ export function fromHouseholdStatusChanged(event: HouseholdStatusChanged, now: D
         memberResidentIds: [...new Set(event.memberResidentIds)],
         since: event.since ? new Date(Number(event.since.seconds) * 1000) : null,
         version: event.version,
-        syncedAt: now,
+        ...syncStamp(now),
       },
     },
   };

@@ -7,6 +7,7 @@ import {
   type PlacementEnd,
   type ReferralDocument,
   type ReferralStep,
+  syncStamp,
   type VacancyDocument,
 } from '../data-access/models.ts';
 import type { JobsRepository } from '../data-access/repository.ts';
@@ -211,7 +212,7 @@ export class PlacementDesk {
           op: 'update',
           collection: COLLECTIONS.candidates,
           filter: { _id: candidate._id },
-          update: { $set: { activePlacementId: placement._id, syncedAt: new Date() } },
+          update: { $set: { activePlacementId: placement._id, ...syncStamp(new Date()) } },
         },
       ];
       if (referral) {
@@ -421,7 +422,7 @@ export class PlacementDesk {
         op: 'update',
         collection: COLLECTIONS.candidates,
         filter: { _id: placement.residentId, activePlacementId: placement._id },
-        update: { $set: { activePlacementId: null, syncedAt: new Date() } },
+        update: { $set: { activePlacementId: null, ...syncStamp(new Date()) } },
       });
       events.push(this.draft(after, PlacementEndedSchema, placementEndedPayload(after), now));
     }
