@@ -1,30 +1,54 @@
-// Assertions on the manifests the chart renders, one value set at a time. Run by
-// scripts/check-chart, which renders each value set with `helm template` and turns the YAML into
-// JSON (the workspace has no YAML library; python3's does the conversion):
+// Assertions on the manifests the chart renders, one value set at a time, and on how the chart's
+// values match the repository. Run by scripts/check-chart, which renders each value set with
+// `helm template`, turns the YAML into JSON (the workspace has no YAML library; python3's does
+// the conversion) and writes each set's effective values (values.yaml with the set's files
+// merged over it, as Helm does):
 //
-//   node charts/tests/assert-rendered.mjs --values values.json --set minimal=minimal.json ...
+//   node charts/tests/assert-rendered.mjs --root REPO --values values.json \
+//     --set minimal=minimal.json:minimal.values.json ...
 //
-// values.json is the chart's own values.yaml (it names the services and the topics they consume);
-// each --set is NAME=FILE with a JSON array of the rendered objects. The set's name chooses the
-// expectations: minimal (dev cluster), production, keda (a ScaledObject per consumer, no HPA).
-// Prints one line per set and every failed assertion; exits 1 if any failed.
-import { readFileSync } from 'node:fs';
+// values.json is the chart's own values.yaml; each --set is NAME=RENDERED:VALUES, a JSON array of
+// the rendered objects and the set's effective values. Most expectations follow the effective
+// values; the set's name adds its own: minimal (dev cluster), production*, keda (a ScaledObject
+// per consumer, no HPA). Prints one line per set and every failed assertion; exits 1 if any failed.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);
 const sets = [];
 let values;
+let root = fileURLToPath(new URL('../..', import.meta.url));
+const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
 for (let i = 0; i < args.length; i += 2) {
-  if (args[i] === '--values') values = JSON.parse(readFileSync(args[i + 1], 'utf8'));
+  if (args[i] === '--values') values = readJson(args[i + 1]);
+  else if (args[i] === '--root') root = args[i + 1];
   else if (args[i] === '--set') {
-    const [name, file] = args[i + 1].split('=');
-    sets.push({ name, objects: JSON.parse(readFileSync(file, 'utf8')) });
+    const [name, files] = args[i + 1].split('=');
+    const [rendered, effective] = files.split(':');
+    if (!effective) throw new Error(`--set ${name}: expected NAME=RENDERED.json:VALUES.json`);
+    sets.push({ name, objects: readJson(rendered), values: readJson(effective) });
   } else throw new Error(`unknown argument ${args[i]}`);
 }
-if (!values || sets.length === 0) throw new Error('usage: --values FILE --set NAME=FILE ...');
+if (!values || sets.length === 0) throw new Error('usage: [--root DIR] --values FILE --set NAME=RENDERED:VALUES ...');
+
+// A service's values: services.<name> deep-merged over serviceDefaults, lists replacing lists
+// (the chart's ep.merge).
+const isMap = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const merge = (base, over) => {
+  const out = structuredClone(base ?? {});
+  for (const [k, v] of Object.entries(over ?? {})) out[k] = isMap(v) && isMap(out[k]) ? merge(out[k], v) : structuredClone(v);
+  return out;
+};
+const serviceValues = (vals, name) => merge(vals.serviceDefaults, vals.services[name] ?? {});
+const sameSet = (a, b) => JSON.stringify([...new Set(a)].sort()) === JSON.stringify([...new Set(b)].sort());
+const pairs = (groups) => (groups ?? []).flatMap((g) => g.topics.map((t) => `${g.name} <- ${t}`));
+const source = (file) => {
+  const path = join(root, file);
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+};
 
 const services = Object.keys(values.services);
-const consumes = Object.fromEntries(services.map((s) => [s, values.services[s].kafka?.consumes ?? []]));
-const consumers = services.filter((s) => consumes[s].length > 0);
 // Settings that are credentials: never a literal value, never in a ConfigMap.
 const SECRET_SETTINGS = ['MONGODB_URL', 'REDIS_URL', 'KAFKA_SASL_PASSWORD', 'PII_ENCRYPTION_KEY', 'PII_HASH_KEY'];
 const RECOMMENDED_LABELS = [
@@ -37,15 +61,147 @@ const RECOMMENDED_LABELS = [
   'helm.sh/chart',
 ];
 
-let failures = 0;
+// How a service names its consumer groups and their topics from its settings (a ConfigMap's data,
+// or a service's env in the values; the code's defaults where unset), for services whose code
+// derives the names. `code` is what must still be in the source for the rule to hold, so a rule
+// that no longer matches the service fails instead of passing. A service without a rule must use
+// each group's name as a literal in its source.
+const CONSUMER_NAMING = {
+  residents: {
+    groups: (env) => {
+      const prefix = env.CONSUMER_GROUP_PREFIX ?? 'residents';
+      const residents = env.RESIDENTS_EVENTS_TOPIC ?? 'employment.residents.v1';
+      const jobs = env.JOBS_EVENTS_TOPIC ?? 'employment.jobs.v1';
+      return [`${prefix}-community-stats <- ${residents}`, `${prefix}-households <- ${residents}`, `${prefix}-placements <- ${jobs}`];
+    },
+    code: {
+      'services/residents/src/config.ts': [
+        /CONSUMER_GROUP_PREFIX: z[^;]*?\.default\('residents'\)/,
+        /RESIDENTS_EVENTS_TOPIC: z\.string\(\)\.min\(1\)\.default\(Topics\.residents\)/,
+        /JOBS_EVENTS_TOPIC: z\.string\(\)\.min\(1\)\.default\(Topics\.jobs\)/,
+      ],
+      'services/residents/src/entry-points/messaging/community-stats.ts': [
+        /communityStats: `\$\{prefix\}-community-stats`/,
+        /households: `\$\{prefix\}-households`/,
+        /placements: `\$\{prefix\}-placements`/,
+      ],
+      'services/residents/src/service.ts': [
+        /consumerGroups\(config\.CONSUMER_GROUP_PREFIX\)/,
+        /topic: config\.RESIDENTS_EVENTS_TOPIC,\s*groupId: groups\.communityStats/,
+        /topic: config\.RESIDENTS_EVENTS_TOPIC,\s*groupId: groups\.households/,
+        /topic: config\.JOBS_EVENTS_TOPIC,\s*groupId: groups\.placements/,
+      ],
+      'packages/contracts/src/index.ts': [/residents: 'employment\.residents\.v1'/, /jobs: 'employment\.jobs\.v1'/],
+    },
+  },
+  jobs: {
+    groups: (env) => [`${env.CANDIDATES_CONSUMER_GROUP ?? 'jobs-candidates'} <- ${env.RESIDENTS_EVENTS_TOPIC ?? 'employment.residents.v1'}`],
+    code: {
+      'services/jobs/src/config.ts': [
+        /CANDIDATES_CONSUMER_GROUP: z[^;]*?\.default\('jobs-candidates'\)/,
+        /RESIDENTS_EVENTS_TOPIC: z\.string\(\)\.min\(1\)\.default\(Topics\.residents\)/,
+      ],
+      'services/jobs/src/service.ts': [/groupId: config\.CANDIDATES_CONSUMER_GROUP,\s*topic: config\.RESIDENTS_EVENTS_TOPIC/],
+      'packages/contracts/src/index.ts': [/residents: 'employment\.residents\.v1'/],
+    },
+  },
+};
 
-function checkSet({ name: set, objects }) {
-  let passed = 0;
-  const fail = (msg) => {
-    failures++;
-    console.error(`  FAIL [${set}] ${msg}`);
+// The API path prefixes a service serves: the first segment after /v1/ of every path literal in
+// services/<name>/src/entry-points/http.
+const apiPrefixes = (svc) => {
+  const dir = join(root, 'services', svc, 'src', 'entry-points', 'http');
+  if (!existsSync(dir)) return [];
+  const found = new Set();
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/['"`](\/v1\/[A-Za-z0-9._~-]+)/g)) found.add(m[1]);
+  }
+  return [...found].sort();
+};
+
+let failures = 0;
+const checker = (set) => {
+  const counter = { passed: 0 };
+  counter.check = (ok, msg) => {
+    if (ok) counter.passed++;
+    else {
+      failures++;
+      console.error(`  FAIL [${set}] ${msg}`);
+    }
   };
-  const check = (ok, msg) => (ok ? passed++ : fail(msg));
+  return counter;
+};
+
+// The chart's values.yaml against the repository: the services, their routes and consumer groups.
+function checkRepository() {
+  const counter = checker('repository');
+  const { check } = counter;
+
+  // Every folder of services/ with a Dockerfile is a service of the chart, and the other way round.
+  const withDockerfile = readdirSync(join(root, 'services'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(root, 'services', d.name, 'Dockerfile')))
+    .map((d) => d.name);
+  for (const dir of withDockerfile) check(services.includes(dir), `services/${dir} has a Dockerfile but no entry in values.yaml services`);
+  for (const svc of services) check(withDockerfile.includes(svc), `values.yaml services.${svc} has no services/${svc}/Dockerfile`);
+
+  const owners = {};
+  for (const svc of services) {
+    const v = serviceValues(values, svc);
+
+    // The Ingress paths are exactly the API prefixes the code serves.
+    const prefixes = apiPrefixes(svc);
+    check(prefixes.length > 0, `services/${svc}: no /v1/ routes found under src/entry-points/http`);
+    const paths = v.ingress?.paths ?? [];
+    check(
+      sameSet(paths, prefixes) && paths.length === new Set(paths).size,
+      `services.${svc}.ingress.paths must be the API prefixes the code serves: want ${prefixes.join(', ')}; got ${paths.join(', ')}`,
+    );
+
+    // The consumer groups are the ones the code uses with the service's env.
+    const groups = v.kafka?.consumerGroups ?? [];
+    const got = pairs(groups);
+    const rule = CONSUMER_NAMING[svc];
+    if (rule) {
+      const want = rule.groups(Object.fromEntries(Object.entries(v.env ?? {}).map(([k, x]) => [k, String(x)])));
+      check(sameSet(got, want), `services.${svc}.kafka.consumerGroups: want ${want.join('; ')}; got ${got.join('; ') || 'none'}`);
+      for (const [file, patterns] of Object.entries(rule.code)) {
+        const text = source(file);
+        for (const re of patterns) check(re.test(text), `the consumer naming rule of ${svc} is stale: ${file} no longer matches ${re}`);
+      }
+    } else {
+      const text = listSources(join(root, 'services', svc, 'src')).map((f) => readFileSync(f, 'utf8')).join('\n');
+      for (const g of groups) {
+        check(new RegExp(`['"\`]${g.name.replace(/[.]/g, '\\.')}['"\`]`).test(text), `services.${svc}.kafka.consumerGroups: ${g.name} is not a literal in services/${svc}/src (or add a naming rule to CONSUMER_NAMING)`);
+      }
+    }
+    const consumersInCode = (source(`services/${svc}/src/service.ts`).match(/\bgroupId:/g) ?? []).length;
+    check(
+      consumersInCode === groups.length,
+      `services.${svc}.kafka.consumerGroups lists ${groups.length} groups; services/${svc}/src/service.ts starts ${consumersInCode} consumers`,
+    );
+    for (const g of groups) {
+      check(!owners[g.name], `consumer group ${g.name} is listed by both ${owners[g.name]} and ${svc}`);
+      owners[g.name] ??= svc;
+    }
+  }
+  console.log(`  repository: ${counter.passed} assertions passed (${services.length} services: ${services.join(', ')})`);
+}
+
+// The .ts files under a folder, tests excluded.
+function listSources(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? listSources(join(dir, d.name)) : d.name.endsWith('.ts') && !d.name.endsWith('.test.ts') ? [join(dir, d.name)] : [],
+  );
+}
+
+function checkSet({ name: set, objects, values: effective }) {
+  const counter = checker(set);
+  const { check } = counter;
+  // The services this set deploys, with their merged values.
+  const svcValues = Object.fromEntries(Object.keys(effective.services).map((s) => [s, serviceValues(effective, s)]));
+  const enabled = Object.keys(svcValues).filter((s) => svcValues[s].enabled !== false);
+  const consumers = enabled.filter((s) => (svcValues[s].kafka?.consumerGroups ?? []).length > 0);
 
   const ofKind = (kind) => objects.filter((o) => o.kind === kind);
   const serviceOf = (o) => o.metadata?.labels?.['app.kubernetes.io/name'];
@@ -65,7 +221,7 @@ function checkSet({ name: set, objects }) {
   check(ofKind('Secret').length === 0, 'a Secret is rendered: the chart must only reference Secrets');
 
   // Every service: its Deployment, Service, ServiceAccount, ConfigMap and migrate Job.
-  for (const svc of services) {
+  for (const svc of enabled) {
     for (const kind of ['Deployment', 'Service', 'ServiceAccount', 'ConfigMap', 'Job']) {
       check(byService(kind)[svc], `service ${svc} has no ${kind}`);
     }
@@ -178,23 +334,161 @@ function checkSet({ name: set, objects }) {
     );
   }
 
-  // NetworkPolicies: each selects its service's pods (and the migrate Job's), denies by default.
+  // NetworkPolicies: one per service wherever they are enabled; each selects its service's pods
+  // (and the migrate Job's) and denies all but the named sources and destinations.
   const policies = byService('NetworkPolicy');
-  for (const [svc, np] of Object.entries(policies)) {
-    check(np.spec.policyTypes?.includes('Ingress') && np.spec.policyTypes?.includes('Egress'), `NetworkPolicy ${svc}: both directions`);
-    check(matches(np.spec.podSelector, deployments[svc]?.spec.template.metadata.labels), `NetworkPolicy ${svc}: selects the pods`);
-    check(matches(np.spec.podSelector, byService('Job')[svc]?.spec.template.metadata.labels), `NetworkPolicy ${svc}: selects the migrate Job`);
-    const ingressPorts = (np.spec.ingress ?? []).flatMap((r) => r.ports ?? []).map((p) => p.port);
+  const np = effective.networkPolicy ?? {};
+  if (np.enabled) {
+    for (const svc of enabled) check(policies[svc], `service ${svc} has no NetworkPolicy (networkPolicy.enabled)`);
+  } else {
+    check(ofKind('NetworkPolicy').length === 0, 'a NetworkPolicy is rendered although networkPolicy.enabled is false');
+  }
+  // A peer as the chart renders it from { cidrs, namespaceLabels, podLabels }.
+  const peersOf = (p) => {
+    const out = (p?.cidrs ?? []).map((cidr) => ({ ipBlock: { cidr } }));
+    const ns = p?.namespaceLabels ?? {};
+    const pods = p?.podLabels ?? {};
+    if (Object.keys(ns).length || Object.keys(pods).length) {
+      const peer = {};
+      if (Object.keys(ns).length) peer.namespaceSelector = { matchLabels: ns };
+      if (Object.keys(pods).length) peer.podSelector = { matchLabels: pods };
+      out.push(peer);
+    }
+    return out;
+  };
+  const canon = (v) =>
+    Array.isArray(v) ? v.map(canon) : isMap(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])])) : v;
+  const key = (v) => JSON.stringify(canon(v));
+  const ruleKey = (r) => key({ ports: (r.ports ?? []).map((p) => ({ port: p.port, protocol: p.protocol ?? 'TCP' })), to: r.to ?? [] });
+  for (const [svc, policy] of Object.entries(policies)) {
+    const spec = policy.spec;
+    check(spec.policyTypes?.includes('Ingress') && spec.policyTypes?.includes('Egress'), `NetworkPolicy ${svc}: both directions`);
+    check(matches(spec.podSelector, deployments[svc]?.spec.template.metadata.labels), `NetworkPolicy ${svc}: selects the pods`);
+    check(matches(spec.podSelector, byService('Job')[svc]?.spec.template.metadata.labels), `NetworkPolicy ${svc}: selects the migrate Job`);
+
+    // In: only to 8080, only from named peers (a rule without `from` would let anyone in), and
+    // among them the ingress controller and the labelled district-system namespaces.
+    const ingressPorts = (spec.ingress ?? []).flatMap((r) => r.ports ?? []).map((p) => p.port);
     check(ingressPorts.length > 0 && ingressPorts.every((p) => p === 8080), `NetworkPolicy ${svc}: ingress only to 8080`);
-    const egressPorts = (np.spec.egress ?? []).flatMap((r) => r.ports ?? []);
-    check(egressPorts.some((p) => p.port === 53 && p.protocol === 'UDP'), `NetworkPolicy ${svc}: DNS allowed out`);
-    check((np.spec.egress ?? []).every((r) => r.ports?.length), `NetworkPolicy ${svc}: every egress rule names ports`);
+    check((spec.ingress ?? []).every((r) => r.from?.length), `NetworkPolicy ${svc}: an ingress rule without peers admits every source`);
+    const from = new Set((spec.ingress ?? []).flatMap((r) => r.from ?? []).map(key));
+    const controller = peersOf(np.ingress?.ingressController);
+    check(controller.length > 0 && controller.every((p) => from.has(key(p))), `NetworkPolicy ${svc}: the ingress controller's peers allowed in`);
+    const districts = peersOf(np.ingress?.districtSystems);
+    check(
+      districts.some((p) => p.namespaceSelector?.matchLabels?.['employment.gov/district-system'] === 'true') &&
+        districts.every((p) => from.has(key(p))),
+      `NetworkPolicy ${svc}: namespaces labelled employment.gov/district-system=true allowed in`,
+    );
+
+    // Out: exactly the named destinations, each on its configured ports and peers, and the
+    // services this one calls; no rule without peers (that would be any address).
+    const want = [];
+    for (const dest of ['dns', 'kafka', 'mongodb', 'redis', 'otlp', 'auth']) {
+      const d = np.egress?.[dest] ?? {};
+      if (!(d.ports ?? []).length || (dest === 'otlp' && !effective.config?.otlpEndpoint)) continue;
+      want.push({ ports: d.ports, to: peersOf(d) });
+    }
+    for (const callee of svcValues[svc].networkPolicy?.calls ?? []) {
+      want.push({
+        ports: [{ port: 8080 }],
+        to: [
+          {
+            podSelector: {
+              matchLabels: {
+                'app.kubernetes.io/name': callee,
+                'app.kubernetes.io/instance': deployments[svc]?.metadata.labels['app.kubernetes.io/instance'],
+                'app.kubernetes.io/component': 'server',
+              },
+            },
+          },
+        ],
+      });
+    }
+    const egress = spec.egress ?? [];
+    check(egress.every((r) => r.to?.length), `NetworkPolicy ${svc}: an egress rule without peers (any address)`);
+    check(egress.every((r) => r.ports?.length), `NetworkPolicy ${svc}: every egress rule names ports`);
+    const gotRules = egress.map(ruleKey);
+    const wantRules = want.map(ruleKey);
+    const unexpected = gotRules.filter((r) => !wantRules.includes(r));
+    const missing = wantRules.filter((r) => !gotRules.includes(r));
+    check(
+      unexpected.length === 0 && missing.length === 0 && egress.length === want.length,
+      `NetworkPolicy ${svc}: egress must be only DNS, Kafka, MongoDB, Redis, OTLP, the identity provider and the callees, on their configured peers` +
+        `${unexpected.length ? `; unexpected ${unexpected.join(' ')}` : ''}${missing.length ? `; missing ${missing.join(' ')}` : ''}`,
+    );
+    check(
+      egress.some((r) => r.ports?.some((p) => p.port === 53 && p.protocol === 'UDP') && r.to?.some((p) => p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'kube-system')),
+      `NetworkPolicy ${svc}: DNS allowed out to kube-system`,
+    );
+  }
+
+  // Ingress: one host per service (a rule without a host matches every host), no host and path
+  // claimed twice, every API prefix of the service routed to its Service, TLS on every host.
+  const ingresses = byService('Ingress');
+  const claimed = new Map();
+  for (const [svc, ing] of Object.entries(ingresses)) {
+    for (const rule of ing.spec.rules ?? []) {
+      check(rule.host, `Ingress ${svc}: a rule without a host`);
+      for (const p of rule.http?.paths ?? []) {
+        const where = `${rule.host ?? '*'}${p.path}`;
+        check(!claimed.has(where), `Ingress ${svc}: ${where} is also routed to ${claimed.get(where)}`);
+        claimed.set(where, svc);
+        check(
+          p.pathType === 'Prefix' && p.backend?.service?.name === byService('Service')[svc]?.metadata.name && p.backend.service.port?.name === 'http',
+          `Ingress ${svc}: ${where} goes to its Service's http port`,
+        );
+      }
+    }
+    const routed = (ing.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.path));
+    const prefixes = apiPrefixes(svc);
+    check(sameSet(routed, prefixes), `Ingress ${svc}: routes ${routed.join(', ')}; the service serves ${prefixes.join(', ')}`);
+    if ((effective.ingress?.tls ?? []).length) {
+      const tlsHosts = new Set((ing.spec.tls ?? []).flatMap((t) => t.hosts ?? []));
+      for (const r of ing.spec.rules ?? []) check(tlsHosts.has(r.host), `Ingress ${svc}: host ${r.host} has no TLS entry`);
+    }
+  }
+  for (const svc of enabled) {
+    if (svcValues[svc].ingress?.enabled) check(ingresses[svc], `service ${svc} has no Ingress (ingress.enabled)`);
+    else check(!ingresses[svc], `service ${svc} has an Ingress although ingress.enabled is false`);
+  }
+
+  // AUTH_JWKS_URL: from the plain value in the ConfigMap, or from the Secret or ConfigMap named in
+  // config.auth.jwksUrlFrom, never both.
+  const auth = effective.config?.auth ?? {};
+  const ref = auth.jwksUrlFrom?.name ? auth.jwksUrlFrom : null;
+  for (const [what, containers, cm] of [
+    ...Object.entries(deployments).map(([svc, d]) => [`Deployment ${svc}`, d.spec.template.spec.containers, configMaps[svc]?.data ?? {}]),
+    ...Object.entries(byService('Job')).map(([svc, j]) => [`Job ${svc}`, j.spec.template.spec.containers, {}]),
+  ]) {
+    for (const c of containers) {
+      const entries = (c.env ?? []).filter((e) => e.name === 'AUTH_JWKS_URL');
+      const plain = entries.filter((e) => e.value !== undefined).map((e) => e.value);
+      if ('AUTH_JWKS_URL' in cm) plain.push(cm.AUTH_JWKS_URL);
+      const fromRef = entries.filter((e) => e.valueFrom);
+      if (ref) {
+        const kind = ref.kind === 'ConfigMap' ? 'configMapKeyRef' : 'secretKeyRef';
+        check(
+          plain.length === 0 && fromRef.length === 1 && fromRef[0].valueFrom[kind]?.name === ref.name && fromRef[0].valueFrom[kind]?.key === ref.key,
+          `${what}: AUTH_JWKS_URL only from ${ref.kind} ${ref.name} key ${ref.key}`,
+        );
+      } else {
+        check(fromRef.length === 0 && plain.length === 1 && plain[0] === auth.jwksUrl, `${what}: AUTH_JWKS_URL is config.auth.jwksUrl (${auth.jwksUrl})`);
+      }
+    }
+  }
+
+  // Autoscalers as the values ask: an HPA on CPU, or a ScaledObject when KEDA is on.
+  for (const svc of enabled) {
+    const v = svcValues[svc];
+    if (v.keda?.enabled) check(byService('ScaledObject')[svc] && !byService('HorizontalPodAutoscaler')[svc], `service ${svc}: a ScaledObject and no HPA (keda.enabled)`);
+    else if (v.autoscaling?.enabled) check(byService('HorizontalPodAutoscaler')[svc], `service ${svc}: an HPA (autoscaling.enabled)`);
   }
 
   // Per value set.
   const each = (kind, why) => {
     const present = byService(kind);
-    for (const svc of services) check(present[svc], `service ${svc} has no ${kind} (${why})`);
+    for (const svc of enabled) check(present[svc], `service ${svc} has no ${kind} (${why})`);
   };
   if (set === 'minimal') {
     for (const d of Object.values(deployments)) check(d.spec.replicas === 1, `Deployment ${d.metadata.name}: one replica`);
@@ -202,20 +496,18 @@ function checkSet({ name: set, objects }) {
       check(ofKind(kind).length === 0, `minimal renders a ${kind}`);
     }
   }
-  if (set.startsWith('production')) {
+  if (set.startsWith('production') || set === 'keda') {
     each('PodDisruptionBudget', 'production');
     each('NetworkPolicy', 'production');
+    for (const [svc, policy] of Object.entries(policies)) {
+      // No destination opened to any address in production.
+      const open = (policy.spec.egress ?? []).flatMap((r) => r.to ?? []).filter((p) => ['0.0.0.0/0', '::/0'].includes(p.ipBlock?.cidr));
+      check(open.length === 0, `NetworkPolicy ${svc}: egress to any address`);
+    }
+  }
+  if (set.startsWith('production')) {
     each('Ingress', 'production');
     each('ServiceMonitor', 'production');
-    for (const [svc, np] of Object.entries(policies)) {
-      // No egress to "any address" in production: every rule names its peers.
-      check((np.spec.egress ?? []).every((r) => r.to?.length), `NetworkPolicy ${svc}: an egress rule without peers`);
-      const from = (np.spec.ingress ?? []).flatMap((r) => r.from ?? []);
-      check(
-        from.some((p) => p.namespaceSelector?.matchLabels?.['employment.gov/district-system'] === 'true'),
-        `NetworkPolicy ${svc}: district systems allowed in`,
-      );
-    }
     for (const s of ofKind('ServiceMonitor')) {
       check(s.spec.endpoints.some((e) => e.path === '/metrics' && e.port === 'http'), `ServiceMonitor ${s.metadata.name}: /metrics`);
     }
@@ -225,31 +517,33 @@ function checkSet({ name: set, objects }) {
     for (const h of hpas) check(h.spec.minReplicas >= 2, `HPA ${h.metadata.name}: at least two replicas`);
   }
   if (set === 'keda' || set === 'production+keda') {
-    const bySvc = byService('ScaledObject');
-    for (const svc of consumers) {
-      const so = bySvc[svc];
-      check(so, `consumer ${svc} has no ScaledObject`);
-      if (!so) continue;
-      const kafka = so.spec.triggers.filter((t) => t.type === 'kafka');
-      check(kafka.length > 0, `ScaledObject ${svc}: a kafka trigger`);
-      for (const t of kafka) {
-        check(t.metadata.consumerGroup === svc, `ScaledObject ${svc}: consumer group ${svc}`);
-        check(t.metadata.bootstrapServers || t.metadata.bootstrapServersFromEnv, `ScaledObject ${svc}: bootstrap servers`);
-        if (t.authenticationRef) {
-          check(
-            ofKind('TriggerAuthentication').some((a) => a.metadata.name === t.authenticationRef.name),
-            `ScaledObject ${svc}: TriggerAuthentication ${t.authenticationRef.name} exists`,
-          );
-        }
-      }
-      const topics = kafka.map((t) => t.metadata.topic).sort();
-      check(
-        JSON.stringify(topics) === JSON.stringify([...consumes[svc]].sort()),
-        `ScaledObject ${svc}: lag on ${consumes[svc].join(', ')} (got ${topics.join(', ')})`,
-      );
-    }
-    check(hpas.every((h) => !consumers.some((s) => h.metadata.name === bySvc[s]?.spec.scaleTargetRef.name)), 'an HPA beside a ScaledObject');
+    for (const svc of consumers) check(byService('ScaledObject')[svc], `consumer ${svc} has no ScaledObject`);
   }
+
+  // ScaledObjects: one kafka trigger per consumer group and topic, and those are the groups the
+  // service really uses with the settings its ConfigMap gives it.
+  for (const [svc, so] of Object.entries(byService('ScaledObject'))) {
+    const kafka = so.spec.triggers.filter((t) => t.type === 'kafka');
+    const got = kafka.map((t) => `${t.metadata.consumerGroup} <- ${t.metadata.topic}`);
+    const listed = pairs(svcValues[svc]?.kafka?.consumerGroups);
+    check(sameSet(got, listed) && got.length === listed.length, `ScaledObject ${svc}: one trigger per group and topic of kafka.consumerGroups: want ${listed.join('; ')}; got ${got.join('; ')}`);
+    const rule = CONSUMER_NAMING[svc];
+    if (rule) {
+      const want = rule.groups(configMaps[svc]?.data ?? {});
+      check(sameSet(got, want), `ScaledObject ${svc}: lag of the groups the service uses with its ConfigMap (${want.join('; ')}); got ${got.join('; ')}`);
+    }
+    for (const t of kafka) {
+      check(t.metadata.topic, `ScaledObject ${svc}: trigger on group ${t.metadata.consumerGroup} names its topic`);
+      check(t.metadata.bootstrapServers || t.metadata.bootstrapServersFromEnv, `ScaledObject ${svc}: bootstrap servers`);
+      if (t.authenticationRef) {
+        check(
+          ofKind('TriggerAuthentication').some((a) => a.metadata.name === t.authenticationRef.name),
+          `ScaledObject ${svc}: TriggerAuthentication ${t.authenticationRef.name} exists`,
+        );
+      }
+    }
+  }
+  check(hpas.every((h) => !scaledObjects.some((so) => h.spec.scaleTargetRef.name === so.spec.scaleTargetRef.name)), 'an HPA beside a ScaledObject');
 
   const kinds = {};
   for (const o of objects) kinds[o.kind] = (kinds[o.kind] ?? 0) + 1;
@@ -257,9 +551,10 @@ function checkSet({ name: set, objects }) {
     .sort()
     .map(([k, n]) => `${n} ${k}`)
     .join(', ');
-  console.log(`  ${set}: ${passed} assertions passed on ${objects.length} objects (${summary})`);
+  console.log(`  ${set}: ${counter.passed} assertions passed on ${objects.length} objects (${summary})`);
 }
 
+checkRepository();
 for (const set of sets) checkSet(set);
 if (failures > 0) {
   console.error(`${failures} assertion(s) failed`);

@@ -1,9 +1,10 @@
 import { createNationalIdGenerator, creditCodeFor, organizationCodeFor } from '@employment/identifiers';
-import { LocalIssuer } from '@employment/kit';
+import { deadLetterTopic, LocalIssuer } from '@employment/kit';
 import {
   eventually,
   randomKeyBase64,
   ServiceProcess,
+  testKafka,
   testPort,
   testServiceEnv,
   uniqueName,
@@ -38,10 +39,22 @@ describe('a zero-employment household placed through jobs, end to end', () => {
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Json };
   };
 
+  // Residents' events travel on a topic of this run, read by consumer groups of this run, so no
+  // other run's people reach jobs' candidate pool. Jobs publishes on its contract topic (the
+  // service has no setting for it); residents reads it under groups of its own and skips the
+  // placements of people it does not hold, which is all another run can put there.
+  const residentsTopic = uniqueName('test.residents.e2e');
+  const residentsGroups = uniqueName('residents-e2e');
+  const candidatesGroup = uniqueName('jobs-candidates-e2e');
+
   beforeAll(async () => {
     issuer = await LocalIssuer.create();
     jwks = await issuer.serve();
-    const shared = { AUTH_JWKS_URL: jwks.jwksUrl, OUTBOX_SWEEP_INTERVAL_MS: '2000' };
+    const shared = {
+      AUTH_JWKS_URL: jwks.jwksUrl,
+      OUTBOX_SWEEP_INTERVAL_MS: '2000',
+      RESIDENTS_EVENTS_TOPIC: residentsTopic,
+    };
     residents = new ServiceProcess(
       'residents',
       testServiceEnv({
@@ -49,12 +62,17 @@ describe('a zero-employment household placed through jobs, end to end', () => {
         MONGODB_DATABASE: uniqueName('residents_e2e'),
         PII_ENCRYPTION_KEY: randomKeyBase64(),
         PII_HASH_KEY: randomKeyBase64(),
+        CONSUMER_GROUP_PREFIX: residentsGroups,
       }),
       testPort(),
     );
     jobs = new ServiceProcess(
       'jobs',
-      testServiceEnv({ ...shared, MONGODB_DATABASE: uniqueName('jobs_e2e') }),
+      testServiceEnv({
+        ...shared,
+        MONGODB_DATABASE: uniqueName('jobs_e2e'),
+        CANDIDATES_CONSUMER_GROUP: candidatesGroup,
+      }),
       testPort(),
     );
     await Promise.all([residents.ready(), jobs.ready()]);
@@ -78,6 +96,17 @@ describe('a zero-employment household placed through jobs, end to end', () => {
   afterAll(async () => {
     await Promise.all([residents?.stop(), jobs?.stop()]);
     await new Promise((resolve) => jwks.server.close(resolve));
+    const groups = [
+      ...['community-stats', 'households', 'placements'].map((g) => `${residentsGroups}-${g}`),
+      candidatesGroup,
+    ];
+    const admin = testKafka('e2e-cleanup').admin();
+    await admin.connect();
+    await admin
+      .deleteTopics({ topics: [residentsTopic, ...groups.map(deadLetterTopic)] })
+      .catch(() => undefined);
+    await admin.deleteGroups(groups).catch(() => undefined);
+    await admin.disconnect();
   });
 
   const register = async (person: {
@@ -199,6 +228,9 @@ describe('a zero-employment household placed through jobs, end to end', () => {
     });
     expect(placed.status).toBe(201);
     placementId = placed.body.id;
+    const hired = await call(jobs, 'GET', `/v1/referrals/${referral.body.id}`);
+    expect(hired.body).toMatchObject({ state: 'hired', placementId });
+    expect(hired.body.history.map((h: Json) => h.to)).toEqual(['proposed', 'sent', 'interviewed', 'hired']);
   });
 
   it('when the person is hired, then residents shows them employed, the household solved and its warning resolved', async () => {
@@ -228,8 +260,15 @@ describe('a zero-employment household placed through jobs, end to end', () => {
       { what: 'the job-lost warning', timeoutMs: 30_000 },
     );
     expect(warning.state).toBe('raised');
-    const person = await call(residents, 'GET', `/v1/residents/${husband.id}`);
-    expect(person.body.employmentStatus).toBe('unemployed');
+    // The warning is raised first, then the status changes: wait for the second write too.
+    const person = await eventually(
+      async () => {
+        const res = await call(residents, 'GET', `/v1/residents/${husband.id}`);
+        return res.body.employmentStatus === 'unemployed' ? res.body : undefined;
+      },
+      { what: 'the person to be unemployed again', timeoutMs: 30_000 },
+    );
+    expect(person.placementId).toBeNull();
     const household = await call(residents, 'GET', `/v1/households/${householdId}`);
     expect(household.body.zeroEmployment).toBe(true);
   });

@@ -77,7 +77,6 @@ data, the migrate Job's env and the input of the checksum that rolls the pods on
   "KAFKA_TOPIC_PARTITIONS" (toString (int $c.kafka.topicPartitions))
   "KAFKA_TOPIC_REPLICATION_FACTOR" (toString (int $c.kafka.topicReplicationFactor))
   "KAFKA_CREATE_TOPICS" "false"
-  "AUTH_JWKS_URL" $c.auth.jwksUrl
   "AUTH_ISSUER" $c.auth.issuer
   "AUTH_AUDIENCE" $c.auth.audience
   "RATE_LIMIT_PER_MINUTE" (toString (int $c.rateLimitPerMinute))
@@ -86,18 +85,29 @@ data, the migrate Job's env and the input of the checksum that rolls the pods on
 -}}
 {{- if not $s.kafkaBrokers.name }}{{ $_ := set $data "KAFKA_BROKERS" $c.kafka.brokers }}{{ end -}}
 {{- if and (ne $c.kafka.saslMechanism "none") (not $s.kafkaSaslUsername.name) }}{{ $_ := set $data "KAFKA_SASL_USERNAME" $c.kafka.saslUsername }}{{ end -}}
+{{- if not (include "ep.jwksRef" .) }}{{ $_ := set $data "AUTH_JWKS_URL" $c.auth.jwksUrl }}{{ end -}}
 {{- if $c.otlpEndpoint }}{{ $_ := set $data "OTEL_EXPORTER_OTLP_ENDPOINT" $c.otlpEndpoint }}{{ end -}}
 {{- range $k, $v := .svc.env }}{{ $_ := set $data $k (toString $v) }}{{ end -}}
 {{- toYaml $data -}}
 {{- end }}
 
 {{/*
-ep.secretEnv: the env entries read from Secrets, as a YAML list (sorted by name). Shared
-references first, then the service's secretEnv, which may replace a shared one by name.
+ep.jwksRef: "true" when AUTH_JWKS_URL comes from a Secret or ConfigMap (config.auth.jwksUrlFrom
+names one), else empty.
+*/}}
+{{- define "ep.jwksRef" -}}
+{{- with .root.Values.config.auth.jwksUrlFrom }}{{ if .name }}true{{ end }}{{ end -}}
+{{- end }}
+
+{{/*
+ep.secretEnv: the env entries read from Secrets (and AUTH_JWKS_URL from a ConfigMap, when
+config.auth.jwksUrlFrom says so), as a YAML list (sorted by name). Shared references first,
+then the service's secretEnv, which may replace a shared one by name.
 */}}
 {{- define "ep.secretEnv" -}}
 {{- $s := .root.Values.secrets -}}
 {{- $refs := dict "MONGODB_URL" $s.mongodbUrl "REDIS_URL" $s.redisUrl -}}
+{{- if include "ep.jwksRef" . }}{{ $_ := set $refs "AUTH_JWKS_URL" .root.Values.config.auth.jwksUrlFrom }}{{ end -}}
 {{- if $s.kafkaBrokers.name }}{{ $_ := set $refs "KAFKA_BROKERS" $s.kafkaBrokers }}{{ end -}}
 {{- if ne .root.Values.config.kafka.saslMechanism "none" -}}
 {{- if $s.kafkaSaslUsername.name }}{{ $_ := set $refs "KAFKA_SASL_USERNAME" $s.kafkaSaslUsername }}{{ end -}}
@@ -108,7 +118,7 @@ references first, then the service's secretEnv, which may replace a shared one b
 {{- $ref := get $refs $env }}
 - name: {{ $env }}
   valueFrom:
-    secretKeyRef:
+    {{ ternary "configMapKeyRef" "secretKeyRef" (eq ($ref.kind | default "Secret") "ConfigMap") }}:
       name: {{ $ref.name | quote }}
       key: {{ $ref.key | quote }}
 {{- end }}
@@ -125,7 +135,9 @@ references first, then the service's secretEnv, which may replace a shared one b
 {{- if not $s.kafkaSaslPassword.name }}{{ fail (printf "config.kafka.saslMechanism is %s: secrets.kafkaSaslPassword.name is required" $c.kafka.saslMechanism) }}{{ end -}}
 {{- if and (not $s.kafkaSaslUsername.name) (not $c.kafka.saslUsername) }}{{ fail "SASL is on: set config.kafka.saslUsername or secrets.kafkaSaslUsername.name" }}{{ end -}}
 {{- end -}}
-{{- if or (not $c.auth.jwksUrl) (not $c.auth.issuer) }}{{ fail "config.auth.jwksUrl and config.auth.issuer are required" }}{{ end -}}
+{{- $jwksRef := include "ep.jwksRef" . -}}
+{{- if and $c.auth.jwksUrl $jwksRef }}{{ fail "set config.auth.jwksUrl or config.auth.jwksUrlFrom.name, not both" }}{{ end -}}
+{{- if or (not (or $c.auth.jwksUrl $jwksRef)) (not $c.auth.issuer) }}{{ fail "config.auth.jwksUrl (or config.auth.jwksUrlFrom) and config.auth.issuer are required" }}{{ end -}}
 {{- $graceMs := mul (int .svc.terminationGracePeriodSeconds) 1000 -}}
 {{- $needMs := add (int $c.shutdownDelayMs) (int $c.shutdownTimeoutMs) -}}
 {{- if le $graceMs $needMs -}}
@@ -134,6 +146,12 @@ references first, then the service's secretEnv, which may replace a shared one b
 {{- range .svc.networkPolicy.calls -}}
 {{- if not (hasKey $.root.Values.services .) }}{{ fail (printf "services.%s.networkPolicy.calls names %q, which is not in services" $.name .) }}{{ end -}}
 {{- end -}}
+{{- $groups := list -}}
+{{- range .svc.kafka.consumerGroups -}}
+{{- if has .name $groups }}{{ fail (printf "services.%s.kafka.consumerGroups lists %q twice" $.name .name) }}{{ end -}}
+{{- $groups = append $groups .name -}}
+{{- end -}}
+{{- if and .svc.keda.enabled (not .svc.kafka.consumerGroups) (not .svc.keda.cpuUtilization) }}{{ fail (printf "services.%s.keda is enabled but has nothing to scale on: no kafka.consumerGroups and keda.cpuUtilization 0" .name) }}{{ end -}}
 {{- if and .svc.keda.enabled (gt (int .svc.keda.minReplicas) (int .svc.keda.maxReplicas)) }}{{ fail (printf "services.%s.keda.minReplicas exceeds maxReplicas" .name) }}{{ end -}}
 {{- if and .svc.autoscaling.enabled (gt (int .svc.autoscaling.minReplicas) (int .svc.autoscaling.maxReplicas)) }}{{ fail (printf "services.%s.autoscaling.minReplicas exceeds maxReplicas" .name) }}{{ end -}}
 {{- end }}

@@ -292,6 +292,7 @@ describe('candidate profiles and matching', () => {
     let post: { id: string };
     let eligible: string;
     let zeroMember: string;
+    let solvedMember: string;
     let outsider: string;
     let plain: string;
 
@@ -316,19 +317,84 @@ describe('candidate profiles and matching', () => {
         hardship: [HardshipCategory.HARDSHIP_CATEGORY_DISABLED],
         workCapacity: WorkCapacity.PARTIAL,
       });
-      const b = registered(topic, {
-        communityCode: home,
-        hardship: [HardshipCategory.HARDSHIP_CATEGORY_ZERO_EMPLOYMENT_HOUSEHOLD],
-      });
+      // Zero-employment is never a declared category (residents refuses the declaration): it comes
+      // from the household, as residents publishes it. b's household has no work; e's had none,
+      // then found work.
+      const b = registered(topic, { communityCode: home, skills: ['保洁'] });
+      const e = registered(topic, { communityCode: home, skills: ['保洁'] });
       const c = registered(topic, {
         communityCode: home,
         skills: ['保洁'],
         hardship: [HardshipCategory.HARDSHIP_CATEGORY_LONG_TERM_UNEMPLOYED],
       });
       const d = registered(topic, { communityCode: home, skills: ['保洁', '清洁'] });
-      await publish(producer, topic, [a.event, b.event, c.event, d.event]);
-      for (const p of [a, b, c, d]) await waitForCandidate(p.residentId);
-      [eligible, zeroMember, outsider, plain] = [a.residentId, b.residentId, c.residentId, d.residentId];
+      await publish(producer, topic, [a.event, b.event, c.event, d.event, e.event]);
+      for (const p of [a, b, c, d, e]) await waitForCandidate(p.residentId);
+      const [zeroHousehold, solvedHousehold] = [crypto.randomUUID(), crypto.randomUUID()];
+      await publish(producer, topic, [
+        profileChanged(topic, b.residentId, 2, {
+          communityCode: home,
+          skills: ['保洁'],
+          householdId: zeroHousehold,
+        }),
+        householdChanged(topic, zeroHousehold, home, 1, true, [b.residentId]),
+        profileChanged(topic, e.residentId, 2, {
+          communityCode: home,
+          skills: ['保洁'],
+          householdId: solvedHousehold,
+        }),
+        householdChanged(topic, solvedHousehold, home, 1, true, [e.residentId]),
+      ]);
+      await waitForCandidate(b.residentId, (p) => p.zeroEmploymentHousehold === true);
+      await waitForCandidate(e.residentId, (p) => p.zeroEmploymentHousehold === true);
+      await publish(producer, topic, [
+        householdChanged(topic, solvedHousehold, home, 2, false, [e.residentId]),
+      ]);
+      await waitForCandidate(e.residentId, (p) => p.zeroEmploymentHousehold === false);
+      [eligible, zeroMember, solvedMember, outsider, plain] = [
+        a.residentId,
+        b.residentId,
+        e.residentId,
+        c.residentId,
+        d.residentId,
+      ];
+    });
+
+    const vacanciesOf = async (residentId: string) => {
+      const res = await service.request('GET', `/v1/candidates/${residentId}/vacancies?limit=1000`, {
+        token: tokenA,
+      });
+      expect(res.status).toBe(200);
+      return res.body.items.map((i: { vacancy: { id: string } }) => i.vacancy.id);
+    };
+
+    it('when read, then its category, term and funding period come back', async () => {
+      const read = await service.request('GET', `/v1/vacancies/${post.id}`, { token: tokenB });
+      expect(read.status).toBe(200);
+      expect(read.body).toMatchObject({
+        kind: 'public-welfare',
+        acceptsPartialCapacity: true,
+        publicWelfare: {
+          category: 'cleaning',
+          categoryName: expect.stringContaining('社区保洁'),
+          eligibleGroups: ['disabled', 'zero-employment-household', '4050'],
+          termMonths: 24,
+          funding: { source: '市就业专项资金', from: '2025-01-01', until: '2099-12-31' },
+        },
+      });
+      const listed = await service.request(
+        'GET',
+        '/v1/vacancies?kind=public-welfare&publicWelfareCategory=cleaning&limit=100',
+        { token: tokenA },
+      );
+      expect(listed.status).toBe(200);
+      expect(listed.body.items.map((v: { id: string }) => v.id)).toContain(post.id);
+      const elsewhere = await service.request(
+        'GET',
+        '/v1/vacancies?kind=public-welfare&publicWelfareCategory=security&limit=100',
+        { token: tokenA },
+      );
+      expect(elsewhere.body.items.map((v: { id: string }) => v.id)).not.toContain(post.id);
     });
 
     it('when matched, then only people of its eligible groups are offered it', async () => {
@@ -337,6 +403,7 @@ describe('candidate profiles and matching', () => {
       });
       const ids = listed.body.items.map((i: { candidate: { residentId: string } }) => i.candidate.residentId);
       expect(ids).toEqual(expect.arrayContaining([eligible, zeroMember]));
+      expect(ids).not.toContain(solvedMember);
       expect(ids).not.toContain(outsider);
       expect(ids).not.toContain(plain);
       for (const item of listed.body.items) {
@@ -346,16 +413,17 @@ describe('candidate profiles and matching', () => {
           ),
         ).toBe(true);
       }
-      const forOutsider = await service.request('GET', `/v1/candidates/${outsider}/vacancies?limit=1000`, {
-        token: tokenA,
-      });
-      expect(forOutsider.body.items.map((i: { vacancy: { id: string } }) => i.vacancy.id)).not.toContain(
-        post.id,
+      const member = listed.body.items.find(
+        (i: { candidate: { residentId: string } }) => i.candidate.residentId === zeroMember,
       );
-      const forEligible = await service.request('GET', `/v1/candidates/${eligible}/vacancies?limit=1000`, {
-        token: tokenA,
+      expect(member.candidate).toMatchObject({
+        zeroEmploymentHousehold: true,
+        hardshipCategories: ['zero-employment-household'],
       });
-      expect(forEligible.body.items.map((i: { vacancy: { id: string } }) => i.vacancy.id)).toContain(post.id);
+      expect(await vacanciesOf(zeroMember)).toContain(post.id);
+      expect(await vacanciesOf(eligible)).toContain(post.id);
+      expect(await vacanciesOf(solvedMember)).not.toContain(post.id);
+      expect(await vacanciesOf(outsider)).not.toContain(post.id);
     });
 
     it('when someone outside its groups is referred or placed, then it is refused with 422', async () => {

@@ -13,7 +13,7 @@ import { decodeEnvelope } from '@employment/kit';
 import { eventually, KafkaProbe, type ReceivedRecord, testProducer } from '@employment/testing';
 import type { Producer } from 'kafkajs';
 import type { JobsConfig } from '../../src/config.ts';
-import { addMonths, startOfChinaDay } from '../../src/domain/dates.ts';
+import { addDays, addMonths, sixMonthMark, startOfChinaDay } from '../../src/domain/dates.ts';
 import {
   cleanUp,
   community,
@@ -41,6 +41,7 @@ describe('referrals, placements and stable employment', () => {
   let token: string;
   let topic: string;
   let street: string;
+  let employerId: string;
   let vacancyId: string;
 
   beforeAll(async () => {
@@ -56,22 +57,8 @@ describe('referrals, placements and stable employment', () => {
       token,
       body: { creditCode: newCreditCode(), name: '汉阳建工集团', communityCode: community(street) },
     });
-    const vacancy = await service.request('POST', '/v1/vacancies', {
-      token,
-      body: {
-        employerId: employer.body.id,
-        communityCode: community(street),
-        title: '电焊工',
-        occupation: '焊工',
-        requiredSkills: ['电焊'],
-        wage: { min: 4000, max: 6000 },
-        places: 3,
-        opensOn: monthsAgo(8),
-        closesOn: '2099-12-31',
-      },
-    });
-    expect(vacancy.status).toBe(201);
-    vacancyId = vacancy.body.id;
+    employerId = employer.body.id;
+    vacancyId = await postVacancy(3);
   });
 
   afterAll(async () => {
@@ -81,6 +68,25 @@ describe('referrals, placements and stable employment', () => {
     await auth?.stop();
     await cleanUp(config);
   });
+
+  async function postVacancy(places: number) {
+    const vacancy = await service.request('POST', '/v1/vacancies', {
+      token,
+      body: {
+        employerId,
+        communityCode: community(street),
+        title: '电焊工',
+        occupation: '焊工',
+        requiredSkills: ['电焊'],
+        wage: { min: 4000, max: 6000 },
+        places,
+        opensOn: monthsAgo(8),
+        closesOn: '2099-12-31',
+      },
+    });
+    expect(vacancy.status).toBe(201);
+    return vacancy.body.id as string;
+  }
 
   async function newCandidate(overrides: Parameters<typeof registered>[1] | object = {}) {
     const person = registered(topic, {
@@ -152,6 +158,132 @@ describe('referrals, placements and stable employment', () => {
       token: await auth.token(DISTRICT_B),
     });
     expect(fromB.status).toBe(404);
+  });
+
+  it('when a referral is rejected, then the move is recorded, and the rejected referral cannot be hired', async () => {
+    const early = await newCandidate();
+    const proposed = await service.request('POST', '/v1/referrals', {
+      token,
+      body: { vacancyId, residentId: early },
+    });
+    const turnedDown = await transition(proposed.body.id, 'rejected', { note: '岗位已满' });
+    expect(turnedDown.status).toBe(200);
+    expect(turnedDown.body).toMatchObject({ state: 'rejected', version: 2 });
+    expect(turnedDown.body.history.map((h: { from: string | null; to: string }) => [h.from, h.to])).toEqual([
+      [null, 'proposed'],
+      ['proposed', 'rejected'],
+    ]);
+
+    const residentId = await newCandidate();
+    const referral = await service.request('POST', '/v1/referrals', {
+      token,
+      body: { vacancyId, residentId },
+    });
+    for (const to of ['sent', 'interviewed'])
+      expect((await transition(referral.body.id, to)).status).toBe(200);
+    const rejected = await transition(referral.body.id, 'rejected');
+    expect(rejected.status).toBe(200);
+    expect(rejected.body.history.map((h: { to: string }) => h.to)).toEqual([
+      'proposed',
+      'sent',
+      'interviewed',
+      'rejected',
+    ]);
+    expect((await transition(referral.body.id, 'interviewed')).body).toMatchObject({
+      state: 'rejected',
+      allowed: [],
+    });
+
+    const before = await service.request('GET', `/v1/vacancies/${vacancyId}`, { token });
+    const hire = await service.request('POST', '/v1/placements', {
+      token,
+      body: {
+        vacancyId,
+        residentId,
+        referralId: referral.body.id,
+        startDate: today(),
+        contractType: 'fixed-term',
+        monthlyWage: 5000,
+      },
+    });
+    expect(hire.status).toBe(409);
+    expect(hire.body).toMatchObject({ state: 'rejected', allowed: [] });
+    expect(await service.runtime.store.collection('placements').countDocuments({ residentId })).toBe(0);
+    expect((await service.request('GET', `/v1/referrals/${referral.body.id}`, { token })).body).toMatchObject(
+      {
+        state: 'rejected',
+        placementId: null,
+      },
+    );
+    const after = await service.request('GET', `/v1/vacancies/${vacancyId}`, { token });
+    expect(after.body.placed).toBe(before.body.placed);
+    expect(
+      (await service.request('GET', `/v1/candidates/${residentId}`, { token })).body.activePlacementId,
+    ).toBeNull();
+  });
+
+  it('when a person lives outside the caller’s area, then referring, placing or matching them answers 404 and stores nothing', async () => {
+    const tokenB = await auth.token(DISTRICT_B);
+    const person = registered(topic, {
+      communityCode: community(newStreet(DISTRICT_B)),
+      skills: ['welding'],
+    });
+    await publish(producer, topic, [person.event]);
+    const residentId = person.residentId;
+    await eventually(
+      async () =>
+        (await service.request('GET', `/v1/candidates/${residentId}`, { token: tokenB })).status === 200,
+      { what: 'the candidate of district B' },
+    );
+
+    const referral = await service.request('POST', '/v1/referrals', {
+      token,
+      body: { vacancyId, residentId },
+    });
+    expect(referral.status).toBe(404);
+    expect(referral.headers.get('content-type')).toContain('application/problem+json');
+    const placement = await service.request('POST', '/v1/placements', {
+      token,
+      body: { vacancyId, residentId, startDate: today(), contractType: 'fixed-term', monthlyWage: 5000 },
+    });
+    expect(placement.status).toBe(404);
+    const matched = await service.request('GET', `/v1/candidates/${residentId}/vacancies`, { token });
+    expect(matched.status).toBe(404);
+    expect(matched.body.items).toBeUndefined();
+
+    const store = service.runtime.store;
+    expect(await store.collection('referrals').countDocuments({ residentId })).toBe(0);
+    expect(await store.collection('placements').countDocuments({ residentId })).toBe(0);
+    expect(
+      await store
+        .collection('audit_log')
+        .countDocuments({ subjectId: residentId, actor: `district-${DISTRICT_A}` }),
+    ).toBe(0);
+    expect(
+      (await store.collection('candidates').findOne({ _id: residentId } as never))?.activePlacementId,
+    ).toBeFalsy();
+
+    // Its own district can: the 404 was the area, not a missing record.
+    const own = await service.request('POST', '/v1/referrals', {
+      token: tokenB,
+      body: { vacancyId, residentId },
+    });
+    expect(own.status).toBe(201);
+    expect(
+      (await service.request('GET', `/v1/candidates/${residentId}/vacancies`, { token: tokenB })).status,
+    ).toBe(200);
+    const listedB = await service.request('GET', `/v1/referrals?residentId=${residentId}`, { token: tokenB });
+    expect(listedB.body.items.map((r: { id: string }) => r.id)).toEqual([own.body.id]);
+    expect(
+      await store
+        .collection('audit_log')
+        .countDocuments({ subjectId: residentId, actor: `district-${DISTRICT_B}` }),
+    ).toBeGreaterThan(0);
+    // ...and its referral stays out of sight of district A.
+    expect((await service.request('GET', `/v1/referrals/${own.body.id}`, { token })).status).toBe(404);
+    const listedA = await service.request('GET', `/v1/referrals?residentId=${residentId}`, { token });
+    expect(listedA.status).toBe(200);
+    expect(listedA.body.items).toEqual([]);
   });
 
   it('when a placement is recorded and confirmed at six months, then PlacementMade and EmploymentStabilized are published', async () => {
@@ -378,6 +510,71 @@ describe('referrals, placements and stable employment', () => {
     const event = await eventOf(placed.body.id, PlacementEndedSchema);
     expect(event.payload.withinSixMonths).toBe(true);
     expect(event.payload.reason).toBe(PlacementEndReason.DISMISSED);
+  });
+
+  it('when a placement ends six months or more after its start, then PlacementEnded says it was not within six months', async () => {
+    const own = await postVacancy(3);
+    const startDate = monthsAgo(7);
+    const mark = sixMonthMark(startDate);
+    const place = async () => {
+      const residentId = await newCandidate();
+      const placed = await service.request('POST', '/v1/placements', {
+        token,
+        body: { vacancyId: own, residentId, startDate, contractType: 'fixed-term', monthlyWage: 4800 },
+      });
+      expect(placed.status).toBe(201);
+      return { residentId, placementId: placed.body.id as string };
+    };
+
+    // Ended ten days after the six-month mark, recorded through /end.
+    const later = await place();
+    const endedOn = addDays(mark, 10);
+    const ended = await service.request('POST', `/v1/placements/${later.placementId}/end`, {
+      token,
+      body: { endedOn, reason: 'contract-expired' },
+    });
+    expect(ended.status).toBe(200);
+    expect(ended.body).toMatchObject({
+      status: 'ended',
+      ended: { endedOn, reason: 'contract-expired', withinSixMonths: false },
+    });
+    const event = await eventOf(later.placementId, PlacementEndedSchema);
+    expect(event.payload).toMatchObject({
+      placementId: later.placementId,
+      residentId: later.residentId,
+      withinSixMonths: false,
+      reason: PlacementEndReason.CONTRACT_EXPIRED,
+    });
+    expect(timestampDate(event.payload.endedOn!).toISOString()).toBe(startOfChinaDay(endedOn).toISOString());
+    expect(
+      (await service.request('GET', `/v1/candidates/${later.residentId}`, { token })).body.activePlacementId,
+    ).toBeNull();
+
+    // Lost on the day of the mark, found by the 6-month follow-up: held the full six months.
+    const onTheMark = await place();
+    const lost = await service.request('POST', `/v1/placements/${onTheMark.placementId}/follow-ups`, {
+      token,
+      body: {
+        checkpoint: '6-months',
+        contactedOn: today(),
+        method: 'phone',
+        stillEmployed: false,
+        endedOn: mark,
+        endReason: 'resigned',
+      },
+    });
+    expect(lost.status).toBe(201);
+    expect(lost.body).toMatchObject({ status: 'ended', ended: { endedOn: mark, withinSixMonths: false } });
+    expect((await eventOf(onTheMark.placementId, PlacementEndedSchema)).payload.withinSixMonths).toBe(false);
+
+    // The day before the mark is still within six months.
+    const dayBefore = await place();
+    const early = await service.request('POST', `/v1/placements/${dayBefore.placementId}/end`, {
+      token,
+      body: { endedOn: addDays(mark, -1), reason: 'resigned' },
+    });
+    expect(early.body.ended.withinSixMonths).toBe(true);
+    expect((await eventOf(dayBefore.placementId, PlacementEndedSchema)).payload.withinSixMonths).toBe(true);
   });
 
   it('when the last place is filled, then the vacancy is filled and takes no more placements', async () => {

@@ -23,6 +23,12 @@ import {
 /** Dates of the jobs contract: 00:00 China time of the day. */
 const chinaDay = (date: string) => timestampFromDate(new Date(`${date}T00:00:00+08:00`));
 const today = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+const monthsAgo = (months: number) => {
+  const day = new Date(`${today()}T00:00:00Z`);
+  day.setUTCDate(1);
+  day.setUTCMonth(day.getUTCMonth() - months);
+  return day.toISOString().slice(0, 10);
+};
 
 describe('jobs events: placements and placements that end', () => {
   let auth: TestAuth;
@@ -58,6 +64,7 @@ describe('jobs events: placements and placements that end', () => {
         ],
       });
     }
+    return event;
   }
 
   async function zeroEmploymentHousehold() {
@@ -81,6 +88,7 @@ describe('jobs events: placements and placements that end', () => {
     placementId: string,
     person: { id: string; communityCode: string },
     householdId: string,
+    startDate = today(),
   ) => ({
     subject: placementId,
     communityCode: person.communityCode,
@@ -91,7 +99,7 @@ describe('jobs events: placements and placements that end', () => {
       communityCode: person.communityCode,
       employer: { employerId: newId(), creditCode: '91420100MA4KXXXX1X', name: '武汉顺丰速运有限公司' },
       vacancyId: newId(),
-      startDate: chinaDay(today()),
+      startDate: chinaDay(startDate),
       contractType: ContractType.FIXED_TERM,
       wage: { fen: 450_000n },
       publicWelfare: false,
@@ -188,6 +196,80 @@ describe('jobs events: placements and placements that end', () => {
       .collection('warnings')
       .countDocuments({ subjectId: person.id, kind: 'job-lost-within-six-months' });
     expect(count).toBe(1);
+  });
+
+  it('when a placement ends after six months, then no lost-job warning is raised, and the person is unemployed again only if it was the job they held', async () => {
+    const { community, person, householdId } = await zeroEmploymentHousehold();
+    const startDate = monthsAgo(8);
+    const placementId = newId();
+    await publish(placementMade(placementId, person, householdId, startDate));
+    await eventually(
+      async () =>
+        (await service.request('GET', `/v1/residents/${person.id}`, { token })).body.placementId ===
+        placementId,
+      { what: 'the placement to reach the registry', timeoutMs: 30_000 },
+    );
+    const ended = (id: string) => ({
+      subject: id,
+      communityCode: community,
+      schema: PlacementEndedSchema,
+      payload: {
+        placementId: id,
+        residentId: person.id,
+        communityCode: community,
+        endedOn: chinaDay(today()),
+        reason: PlacementEndReason.CONTRACT_EXPIRED,
+        withinSixMonths: false,
+        startDate: chinaDay(startDate),
+        householdId,
+      },
+    });
+    const handled = (eventId: string) =>
+      eventually(
+        async () =>
+          (await service.runtime.store.collection('processed_events').countDocuments({
+            _id: `${config.CONSUMER_GROUP_PREFIX}-placements/${eventId}/done`,
+          } as never)) === 1,
+        { what: 'the event to be handled', timeoutMs: 30_000 },
+      );
+
+    // An earlier placement of the person, not the job held now, ends: the person stays employed.
+    const other = await publish(ended(newId()));
+    await handled(other.eventId);
+    expect((await service.request('GET', `/v1/residents/${person.id}`, { token })).body).toMatchObject({
+      employmentStatus: 'employed',
+      placementId,
+    });
+
+    const event = await publish(ended(placementId), 2);
+    const unemployed = await eventually(
+      async () => {
+        const res = await service.request('GET', `/v1/residents/${person.id}`, { token });
+        return res.body.employmentStatus === 'unemployed' ? res.body : undefined;
+      },
+      { what: 'the end of the placement to reach the registry', timeoutMs: 30_000 },
+    );
+    expect(unemployed.placementId).toBeNull();
+    const history = await service.request('GET', `/v1/residents/${person.id}/employment-history`, { token });
+    expect(history.body.periods.at(-1)).toMatchObject({ status: 'unemployed', reason: 'placement-ended' });
+    const household = await service.request('GET', `/v1/households/${householdId}`, { token });
+    expect(household.body.zeroEmployment).toBe(true);
+    await handled(event.eventId);
+    // Neither end raised the warning of a job lost within six months.
+    const warnings = await service.request(
+      'GET',
+      `/v1/areas/${community}/warnings?kind=job-lost-within-six-months`,
+      {
+        token,
+      },
+    );
+    expect(warnings.status).toBe(200);
+    expect(warnings.body.items.filter((w: { subjectId: string }) => w.subjectId === person.id)).toEqual([]);
+    expect(
+      await service.runtime.store
+        .collection('warnings')
+        .countDocuments({ subjectId: person.id, kind: 'job-lost-within-six-months' }),
+    ).toBe(0);
   });
 
   it('when a placement of someone this registry does not hold arrives, then it is skipped without a retry storm', async () => {
