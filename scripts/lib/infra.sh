@@ -139,7 +139,8 @@ stop_postgres() {
 # ---------------------------------------------------------------- ferretdb
 start_ferretdb() {
   if pid_alive "$PIDS/ferretdb.pid" && port_open "$FERRETDB_PORT"; then return; fi
-  nohup "$(ferretdb_bin)" -listen "127.0.0.1:$FERRETDB_PORT" \
+  # FERRETDB_PPROF_LISTEN=127.0.0.1:6060 serves its Go profiles (go tool pprof http://.../debug/pprof/profile).
+  nohup "$(ferretdb_bin)" -listen "127.0.0.1:$FERRETDB_PORT" ${FERRETDB_PPROF_LISTEN:+-pprof-listen "$FERRETDB_PPROF_LISTEN"} \
     -postgresql-url "postgres://postgres@127.0.0.1:$PG_PORT/ferretdb?pool_max_conns=40" \
     >"$LOGS/ferretdb.log" 2>&1 &
   echo $! >"$PIDS/ferretdb.pid"

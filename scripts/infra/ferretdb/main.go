@@ -8,6 +8,8 @@ import (
 	"context"
 	"flag"
 	"log"
+	"net/http"
+	_ "net/http/pprof" // profiles on -pprof-listen only
 	"os"
 	"os/signal"
 	"syscall"
@@ -18,7 +20,12 @@ import (
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	postgres := flag.String("postgresql-url", "postgres://postgres@127.0.0.1:5432/ferretdb", "PostgreSQL URL")
+	pprofListen := flag.String("pprof-listen", "", "serve Go profiles (/debug/pprof) on this address; empty: off")
 	flag.Parse()
+
+	if *pprofListen != "" {
+		go func() { log.Printf("pprof: %v", http.ListenAndServe(*pprofListen, nil)) }()
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
