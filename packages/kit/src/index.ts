@@ -17,6 +17,7 @@ export * from './messaging/outbox.ts';
 export * from './pagination.ts';
 export * from './pii.ts';
 export * from './service.ts';
+export * from './store/change-slots.ts';
 export * from './store/grouped-insert.ts';
 export * from './store/mongo.ts';
 export * from './telemetry/metrics.ts';

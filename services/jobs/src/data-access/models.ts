@@ -1,3 +1,4 @@
+import { changeSlotOf } from '@employment/kit';
 import type { Connection } from 'mongoose';
 import { Schema } from 'mongoose';
 import type { IsoDate } from '../domain/dates.ts';
@@ -146,7 +147,7 @@ export interface CandidateDocument {
   registeredAt: Date | null;
   /** When this record last changed, for other replicas' pools to pick it up. */
   syncedAt: Date;
-  /** The slot of `syncedAt` (see syncStamp). */
+  /** The ten-second slot of `syncedAt` (see syncStamp). */
   syncSlot?: number;
 }
 
@@ -163,20 +164,9 @@ export interface HouseholdDocument {
   syncSlot?: number;
 }
 
-/**
- * Ten-second slots of `syncedAt`. A replica polls for what others changed by equality on the few
- * slots since its last poll: both stores answer that from an index (FerretDB does not push a
- * range filter down, and would read every candidate).
- */
-export const SYNC_SLOT_MS = 10_000;
-
-export function syncSlotOf(at: Date): number {
-  return Math.floor(at.getTime() / SYNC_SLOT_MS);
-}
-
-/** The fields that mark a record changed now, for other replicas' pools. */
+/** The fields that mark a record changed now, for other replicas' pools (see changeSlotOf). */
 export function syncStamp(at: Date): { syncedAt: Date; syncSlot: number } {
-  return { syncedAt: at, syncSlot: syncSlotOf(at) };
+  return { syncedAt: at, syncSlot: changeSlotOf(at) };
 }
 
 export const REFERRAL_STATES = ['proposed', 'sent', 'interviewed', 'hired', 'rejected', 'no-show'] as const;

@@ -1,14 +1,13 @@
-import { GroupedInsert, isDuplicateKeyError } from '@employment/kit';
+import { changeSlotsSince, GroupedInsert, isDuplicateKeyError } from '@employment/kit';
 import type { Connection, Model } from 'mongoose';
-import {
-  type AuditEntry,
-  type CandidateDocument,
-  type EmployerDocument,
-  type HouseholdDocument,
-  type PlacementDocument,
-  type ReferralDocument,
-  syncSlotOf,
-  type VacancyDocument,
+import type {
+  AuditEntry,
+  CandidateDocument,
+  EmployerDocument,
+  HouseholdDocument,
+  PlacementDocument,
+  ReferralDocument,
+  VacancyDocument,
 } from './models.ts';
 
 type Filter = Record<string, unknown>;
@@ -101,20 +100,17 @@ export class JobsRepository {
   }
 
   /**
-   * Records stamped at or after `since`: one equality lookup per sync slot since then (a range
-   * over more than an hour of slots reads by `syncedAt` instead).
+   * Records stamped at or after `since`: one equality lookup per change slot since then (a poll
+   * that far behind reads by `syncedAt` instead).
    */
   private async changedSince<T extends { syncedAt: Date }>(model: Model<T>, since: Date): Promise<T[]> {
-    const first = syncSlotOf(since);
-    const last = syncSlotOf(new Date());
-    if (last - first > 360) {
+    const slots = changeSlotsSince(since);
+    if (!slots) {
       return model
         .find({ syncedAt: { $gte: since } } as never)
         .lean<T[]>()
         .exec();
     }
-    const slots: number[] = [];
-    for (let slot = first; slot <= last; slot++) slots.push(slot);
     const found = await Promise.all(
       slots.map((syncSlot) =>
         model

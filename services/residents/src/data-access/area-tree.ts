@@ -1,3 +1,4 @@
+import { changeSlotsSince } from '@employment/kit';
 import type { Connection, Model } from 'mongoose';
 import type { AreaDocument } from './models.ts';
 
@@ -5,8 +6,9 @@ import type { AreaDocument } from './models.ts';
  * The administrative tree, held in memory by every replica: registration checks its community
  * against it on every request, and the store would answer each lookup by scanning. It is loaded at
  * start, updated at once by this replica's own writes, and re-read every few seconds for nodes other
- * replicas added or renamed (`updatedAt`). A code it does not know is looked up in the store before
- * it is refused, so a replica that has not caught up yet never refuses a real community.
+ * replicas added or renamed (by `updatedSlot`, an index lookup). A code it does not know is looked
+ * up in the store before it is refused, so a replica that has not caught up yet never refuses a
+ * real community.
  */
 export class AreaTree {
   private readonly model: Model<AreaDocument>;
@@ -31,15 +33,22 @@ export class AreaTree {
     this.syncedUntil = started;
   }
 
-  /** Re-reads nodes changed since the last sync (with an overlap for clocks and slow writes). */
+  /**
+   * Re-reads nodes changed since the last sync (with an overlap for clocks and slow writes): one
+   * lookup per change slot, or the whole tree when the last sync is too far back.
+   */
   refresh(): Promise<void> {
     this.refreshing ??= (async () => {
       const started = new Date();
       const since = new Date(this.syncedUntil.getTime() - 10_000);
-      const changed = await this.model
-        .find({ updatedAt: { $gte: since } })
-        .lean<AreaDocument[]>()
-        .exec();
+      const slots = changeSlotsSince(since, started);
+      const changed = slots
+        ? (
+            await Promise.all(
+              slots.map((updatedSlot) => this.model.find({ updatedSlot }).lean<AreaDocument[]>().exec()),
+            )
+          ).flat()
+        : await this.model.find({}).lean<AreaDocument[]>().exec();
       for (const node of changed) this.put(node);
       this.syncedUntil = started;
     })().finally(() => {

@@ -90,6 +90,8 @@ export interface AreaDocument {
   createdAt: Date;
   createdBy: string;
   updatedAt: Date;
+  /** The wall-clock change slot of the last write, for other replicas' polls (changeSlotOf). */
+  updatedSlot?: number;
 }
 
 /** What a household keeps of each member: enough to derive its status without reading them. */
@@ -349,7 +351,7 @@ export function registerModels(connection: Connection): void {
   model<CommunityStatsDocument>(connection, 'CommunityStats', COLLECTIONS.communityStats, []);
   model<AreaDocument>(connection, 'Area', COLLECTIONS.areas, [
     [{ parentCode: 1, _id: 1 }, { name: 'parent_code' }],
-    [{ updatedAt: 1 }, { name: 'updatedAt' }],
+    [{ updatedSlot: 1 }, { name: 'updatedSlot' }],
   ]);
   model<HouseholdDocument>(connection, 'Household', COLLECTIONS.households, [
     [{ communityCode: 1, _id: 1 }, { name: 'community_id' }],

@@ -4,6 +4,7 @@ import {
   AppError,
   type Change,
   canAccessArea,
+  changeSlotOf,
   type FieldProblem,
   PROBLEM_TYPE_BASE,
   type Principal,
@@ -235,14 +236,20 @@ export class AreaRegistry {
 
   private async rename(actor: Actor, existing: AreaDocument, name: string): Promise<AreaDocument> {
     const now = this.now();
-    const after: AreaDocument = { ...existing, name, version: existing.version + 1, updatedAt: now };
+    const after: AreaDocument = {
+      ...existing,
+      name,
+      version: existing.version + 1,
+      updatedAt: now,
+      updatedSlot: changeSlotOf(new Date()),
+    };
     const change = this.writer.change(
       [
         {
           op: 'update',
           collection: COLLECTIONS.areas,
           filter: { _id: existing._id, version: existing.version },
-          update: { $set: { name, version: after.version, updatedAt: now } },
+          update: { $set: { name, version: after.version, updatedAt: now, updatedSlot: after.updatedSlot } },
         },
         insertAudit(
           auditEntry(
@@ -298,6 +305,8 @@ export class AreaRegistry {
       createdAt: now,
       createdBy: actor.principal.clientId,
       updatedAt: now,
+      // Wall-clock time, whatever the use case's clock: other replicas poll by it.
+      updatedSlot: changeSlotOf(new Date()),
     };
     const change = this.writer.change(
       [

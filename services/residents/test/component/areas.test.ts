@@ -202,6 +202,41 @@ describe('the administrative tree (市 → 区 → 街道 → 社区 → 楼院)
     expect(known.status).toBe(201);
   });
 
+  it('when another replica renames or adds a node, then this replica shows it after its next refresh', async () => {
+    const other = await startResidents(config, { seed: false });
+    try {
+      const held = await service.request('GET', '/v1/areas/420102001001', { token: districtAdmin });
+      expect(held.status).toBe(200);
+      const renamed = await other.request('PUT', '/v1/areas/420102001001', {
+        token: districtAdmin,
+        body: { name: '大智路社区', version: held.body.version },
+      });
+      expect(renamed.status).toBe(200);
+      const added = await other.request('PUT', '/v1/areas/420102001009', {
+        token: districtAdmin,
+        body: { name: '新建社区' },
+      });
+      expect(added.status).toBe(201);
+      await eventually(
+        async () => {
+          const children = await service.request('GET', '/v1/areas/420102001/children', {
+            token: districtAdmin,
+          });
+          const names = new Map(
+            (children.body.items as Array<{ code: string; name: string }>).map((c) => [c.code, c.name]),
+          );
+          return (
+            (names.get('420102001001') === '大智路社区' && names.get('420102001009') === '新建社区') ||
+            undefined
+          );
+        },
+        { what: "the other replica's changes in this replica's tree", timeoutMs: 5_000 },
+      );
+    } finally {
+      await other.runtime.stop();
+    }
+  });
+
   it('when another replica defines a community, then this one accepts registrations there at once', async () => {
     // Written behind this replica's back, as another replica would: the tree looks it up on a miss.
     const now = new Date();
