@@ -1,4 +1,5 @@
 export * from './infra.ts';
 export * from './kafka-probe.ts';
+export * from './routes.ts';
 export * from './service-process.ts';
 export * from './wait.ts';

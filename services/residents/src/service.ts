@@ -131,6 +131,7 @@ export class ResidentsApp {
     });
     this.monitor = new WarningMonitor({
       repository: this.repository,
+      writer,
       warnings: this.warnings,
       logger: runtime.logger.child({ component: 'warning-monitor' }),
       certificateGraceDays: config.CERTIFICATE_CHECK_GRACE_DAYS,

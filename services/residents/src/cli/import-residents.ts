@@ -2,10 +2,12 @@
 // the area tree (areas), households with their people (households) or people alone (residents),
 // as JSON lines or CSV. Batches of up to 1,000 go out with an Idempotency-Key derived from their
 // content, so a rerun after a crash sends the same keys and nothing is stored twice. Every bad row
-// is written to <file>.errors.jsonl with its line and the problem; progress shows on stderr.
+// is written to <file>.errors.jsonl with its line and the problem. Progress shows on stderr: on a
+// terminal one line redrawn in place; otherwise (a pipe, a log file) one plain line per answered
+// batch, so logs and tests can read it.
 // usage: node import-residents.ts <file|dir> [--format csv|jsonl] [--kind areas|households|residents]
 //        [--url http://127.0.0.1:8081] [--token T | --client ID --area CODE... --key-file F]
-//        [--batch 1000] [--concurrency 2]
+//        [--batch 1000] [--concurrency 2] [--quiet]
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -41,12 +43,14 @@ const { values, positionals } = parseArgs({
 });
 
 const USAGE = `usage: scripts/import-residents <file|dir> [--format csv|jsonl] [--kind areas|households|residents]
-       [--url URL] [--token TOKEN | --client ID --area CODE...] [--batch 1000] [--concurrency 2]
+       [--url URL] [--token TOKEN | --client ID --area CODE...] [--batch 1000] [--concurrency 2] [--quiet]
 A directory (as scripts/generate-city writes it) imports areas.jsonl, then households.jsonl (or
 households.csv), then residents.jsonl / residents.csv. Bad rows go to <file>.errors.jsonl.
 Each batch's Idempotency-Key comes from the file and the batch, so rerunning after a crash is safe and fast
 (answered batches are replayed, not redone). Rerunning after fixing what refused some rows (e.g. a
 missing community) needs --fresh with a new label, or the earlier answers are replayed for a day.
+Progress goes to stderr: on a terminal one line redrawn in place, otherwise a line per batch
+answered; --quiet leaves only each file's last line. A JSON summary per file goes to stdout.
 Exit 0: every row accepted (or already there); 1: some rows refused; 2: the import could not run.`;
 
 if (values.help || positionals.length !== 1) {
@@ -174,12 +178,18 @@ async function* items(
     if (line.trim() === '') continue;
     let row: Row;
     if (format === 'jsonl') {
+      let parsed: unknown;
       try {
-        row = JSON.parse(line) as Row;
+        parsed = JSON.parse(line);
       } catch {
         onBadLine(n, 'not valid JSON');
         continue;
       }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        onBadLine(n, 'not a JSON object');
+        continue;
+      }
+      row = parsed as Row;
     } else {
       if (!header) {
         header = csvFields(line).map((h) => h.trim());
@@ -288,11 +298,14 @@ async function importFile(file: string, format: Format, kind: Kind, bearer: stri
     totals.refused++;
     errors.write(`${JSON.stringify({ file: basename(file), ...entry })}\n`);
   };
+  // On a terminal the line is redrawn in place twice a second; elsewhere each answered batch adds a
+  // plain line (no escape codes), and the timer stays off.
+  const tty = process.stderr.isTTY === true;
   const progress = (final = false) => {
     if (values.quiet && !final) return;
     const seconds = (performance.now() - started) / 1000;
     const rate = seconds > 0 ? totals.people / seconds : 0;
-    const share = Math.min(100, (linesDone / totalLines) * 100);
+    const share = final ? 100 : Math.min(100, (linesDone / totalLines) * 100);
     const eta =
       rate > 0 && !final
         ? ` · ETA ${Math.ceil((totalLines - linesDone) / Math.max(1, linesDone / seconds))}s`
@@ -301,11 +314,10 @@ async function importFile(file: string, format: Format, kind: Kind, bearer: stri
       .map(([s, n]) => `${s} ${n.toLocaleString('en')}`)
       .join(' · ');
     const unit = kind === 'areas' ? 'nodes' : 'people';
-    process.stderr.write(
-      `\r\x1b[2K[${kind}] ${share.toFixed(1)}% · ${totals.people.toLocaleString('en')} ${unit} · ${rate.toFixed(0)} ${unit}/s · ${statuses}${eta}${final ? '\n' : ''}`,
-    );
+    const line = `[${kind}] ${share.toFixed(1)}% · ${totals.people.toLocaleString('en')} ${unit} · ${rate.toFixed(0)} ${unit}/s · ${statuses}${eta}`;
+    process.stderr.write(tty ? `\r\x1b[2K${line}${final ? '\n' : ''}` : `${line}\n`);
   };
-  const timer = setInterval(() => progress(), 500);
+  const timer = tty ? setInterval(() => progress(), 500) : undefined;
 
   const inFlight = new Set<Promise<void>>();
   const send = async (batch: Item[]) => {
@@ -347,6 +359,7 @@ async function importFile(file: string, format: Format, kind: Kind, bearer: stri
       }
       linesDone += item.lines.length;
     });
+    if (!tty) progress();
   };
   // Tree batches go one after the other: a batch's nodes may be the parents of the next one's.
   const parallel = kind === 'areas' ? 1 : concurrency;
@@ -359,6 +372,9 @@ async function importFile(file: string, format: Format, kind: Kind, bearer: stri
   let batch: Item[] = [];
   let batchPeople = 0;
   for await (const item of items(file, format, kind, (line, detail) => {
+    // Still a row of the file: counted, refused, and written out with its line.
+    totals.rows++;
+    totals.byStatus.unreadable = (totals.byStatus.unreadable ?? 0) + 1;
     writeError({ lines: [line], status: 'unreadable', problem: { detail } });
     linesDone++;
   })) {

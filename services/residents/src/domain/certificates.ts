@@ -425,9 +425,12 @@ export class Certificates {
             actor,
             action,
             { type: 'certificate', id: certificate._id, communityCode: certificate.communityCode },
-            Object.fromEntries(
-              Object.keys(set).map((k) => [k, certificate[k as keyof CertificateDocument] ?? null]),
-            ),
+            {
+              ...Object.fromEntries(
+                Object.keys(set).map((k) => [k, certificate[k as keyof CertificateDocument] ?? null]),
+              ),
+              version: certificate.version,
+            },
             { ...set, ...push, version },
             now,
           ),

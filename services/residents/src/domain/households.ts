@@ -43,7 +43,7 @@ import {
 } from './household-status.ts';
 import { type AcceptedRegistration, checkRegistration, type RegistrationInput } from './registration.ts';
 import { describeProblems, type Registry } from './registry.ts';
-import { newTrackingCard, trackingCardKey, trackingCardOpened } from './tracking.ts';
+import { newTrackingCard, trackingCardAuditView, trackingCardKey, trackingCardOpened } from './tracking.ts';
 import type { HouseholdRelation } from './vocabulary.ts';
 import type { Warnings } from './warnings.ts';
 
@@ -294,18 +294,20 @@ export class Households {
       },
     ];
     if (household.status.zeroEmployment) {
-      this.addZeroEmploymentWarning(household, mutations, events);
-      this.addTrackingCard(household, mutations, events);
+      this.addZeroEmploymentWarning(actor, household, mutations, events);
+      this.addTrackingCard(actor, household, mutations, events);
     }
     return this.deps.writer.change(mutations, events);
   }
 
   private addZeroEmploymentWarning(
+    actor: Actor,
     household: HouseholdDocument,
     mutations: Mutation[],
     events: EventDraft[],
   ) {
     const raised = this.deps.warnings.prepareRaise(
+      actor,
       {
         kind: 'zero-employment-household',
         subjectType: 'household',
@@ -317,18 +319,32 @@ export class Households {
       },
       household.updatedAt,
     );
-    mutations.push(raised.mutation);
+    mutations.push(raised.mutation, raised.audit);
     events.push(raised.event);
   }
 
   /** Every family in need gets a tracking card (动态跟踪服务卡): opened when it becomes zero-employment. */
-  private addTrackingCard(household: HouseholdDocument, mutations: Mutation[], events: EventDraft[]) {
+  private addTrackingCard(
+    actor: Actor,
+    household: HouseholdDocument,
+    mutations: Mutation[],
+    events: EventDraft[],
+  ) {
     const card = newTrackingCard(household, 'residents', household.updatedAt);
-    mutations.push(claim(trackingCardKey(household._id), household.updatedAt), {
-      op: 'insert',
-      collection: COLLECTIONS.trackingCards,
-      document: card,
-    });
+    mutations.push(
+      claim(trackingCardKey(household._id), household.updatedAt),
+      { op: 'insert', collection: COLLECTIONS.trackingCards, document: card },
+      insertAudit(
+        auditEntry(
+          actor,
+          'tracking-card.opened',
+          { type: 'household', id: household._id, communityCode: household.communityCode },
+          null,
+          trackingCardAuditView(card),
+          household.updatedAt,
+        ),
+      ),
+    );
     events.push(trackingCardOpened(this.deps.topic, card));
   }
 
@@ -621,8 +637,8 @@ export class Households {
         occurredAt: statusChanged ? since : now,
       },
     ];
-    if (becameZero) this.addZeroEmploymentWarning(after, mutations, events);
-    if (becameZero && openCard) this.addTrackingCard(after, mutations, events);
+    if (becameZero) this.addZeroEmploymentWarning(actor, after, mutations, events);
+    if (becameZero && openCard) this.addTrackingCard(actor, after, mutations, events);
     return { after, change: this.deps.writer.change(mutations, events) };
   }
 

@@ -113,6 +113,41 @@ export function toAssignmentView(a: AssignmentDocument) {
 
 export const trackingCardKey = (householdId: string) => `tracking-card:${householdId}`;
 
+/** The audited state of a tracking card as it opens. */
+export function trackingCardAuditView(card: TrackingCardDocument): Record<string, unknown> {
+  return { cardId: card._id, openedAt: card.openedAt, openedBy: card.openedBy, counts: card.counts };
+}
+
+/** The audited record of one help delivered: what, to whom, by whom, when and how it went. */
+function deliveryAuditView(d: ServiceDeliveryDocument): Record<string, unknown> {
+  return {
+    deliveryId: d._id,
+    cardId: d.cardId,
+    kind: d.kind,
+    residentId: d.residentId,
+    deliveredAt: d.deliveredAt,
+    deliveredBy: d.deliveredBy,
+    description: d.description,
+    outcome: d.outcome,
+    outcomeNote: d.outcomeNote,
+    recordedBy: d.recordedBy,
+  };
+}
+
+/** The audited state of a responsibility's term: who holds it, since when, until when and why. */
+function assignmentAuditView(a: AssignmentDocument): Record<string, unknown> {
+  return {
+    assignmentId: a._id,
+    role: a.role,
+    helper: a.helper,
+    since: a.since,
+    until: a.until,
+    previousAssignmentId: a.previousAssignmentId,
+    endedBy: a.endedBy,
+    endReason: a.endReason,
+  };
+}
+
 /** A new tracking card for a household; its id is the household's (one card per household). */
 export function newTrackingCard(
   household: HouseholdDocument,
@@ -186,7 +221,7 @@ export class Tracking {
               'tracking-card.opened',
               { type: 'household', id: household._id, communityCode: household.communityCode },
               null,
-              { cardId: card._id },
+              trackingCardAuditView(card),
               now,
             ),
           ),
@@ -260,7 +295,7 @@ export class Tracking {
             'service.delivered',
             { type: 'household', id: household._id, communityCode: household.communityCode },
             null,
-            { deliveryId: delivery._id, kind: delivery.kind, outcome: delivery.outcome, deliveredAt },
+            deliveryAuditView(delivery),
             now,
           ),
         ),
@@ -418,8 +453,20 @@ export class Tracking {
               actor,
               'helper.assigned',
               { type: target.type, id: input.targetId, communityCode: target.communityCode },
-              previous ? { assignmentId: previous._id, helper: previous.helper } : null,
-              { assignmentId: assignment._id, role: assignment.role, helper: assignment.helper, since },
+              previous ? assignmentAuditView(previous) : null,
+              {
+                ...assignmentAuditView(assignment),
+                ...(previous
+                  ? {
+                      replaced: assignmentAuditView({
+                        ...previous,
+                        until: since,
+                        endedBy: actor.principal.clientId,
+                        endReason: 'replaced',
+                      }),
+                    }
+                  : {}),
+              },
               now,
             ),
           ),
@@ -486,8 +533,13 @@ export class Tracking {
                 id: assignment.targetId,
                 communityCode: assignment.communityCode,
               },
-              { assignmentId: assignment._id, helper: assignment.helper },
-              { reason },
+              assignmentAuditView(assignment),
+              assignmentAuditView({
+                ...assignment,
+                until: now,
+                endedBy: actor.principal.clientId,
+                endReason: reason,
+              }),
               now,
             ),
           ),

@@ -2,7 +2,7 @@ import type { Logger } from '@employment/kit';
 import { COLLECTIONS, type WarningDocument } from '../data-access/models.ts';
 import type { ResidentsRepository } from '../data-access/residents-repository.ts';
 import { addDays, chinaDate } from './calendar.ts';
-import { type Actor, systemActor } from './changes.ts';
+import { type Actor, auditEntry, type ChangeWriter, commitOne, insertAudit, systemActor } from './changes.ts';
 import { WORKING_STATUSES } from './vocabulary.ts';
 import type { Warnings } from './warnings.ts';
 
@@ -13,10 +13,13 @@ import type { Warnings } from './warnings.ts';
  * safe: a raise is an insert under the warning's unique key, an escalation an update guarded by the
  * warning's version, so each happens once. Before acting, each check confirms its cause still holds
  * (and resolves the warning if it does not), which also repairs a resolution a crash interrupted.
+ * Every write it makes, repairs included, is a change of the outbox with its audit entry, made by
+ * the system actor `residents:warning-monitor`.
  */
 export class WarningMonitor {
   private readonly deps: {
     repository: ResidentsRepository;
+    writer: ChangeWriter;
     warnings: Warnings;
     logger: Logger;
     certificateGraceDays: number;
@@ -95,9 +98,12 @@ export class WarningMonitor {
       );
       if (!raised.raised) {
         // Raised before (another replica, or a round interrupted before marking): mark it here.
-        await this.deps.repository.warnings.updateOne(
-          { _id: warning._id, followUpWarningId: null },
-          { $set: { followUpWarningId: raised.warning?._id ?? 'unknown' } },
+        await this.repair(
+          'warning.follow-up-linked',
+          { type: 'warning', id: warning._id, communityCode: warning.communityCode },
+          COLLECTIONS.warnings,
+          { followUpWarningId: null },
+          { followUpWarningId: raised.warning?._id ?? 'unknown' },
         );
       }
     }
@@ -132,9 +138,12 @@ export class WarningMonitor {
         ],
       );
       if (!raised.raised) {
-        await this.deps.repository.certificates.updateOne(
-          { _id: certificate._id, nextCheckDue: certificate.nextCheckDue, overdueWarningId: null },
-          { $set: { overdueWarningId: raised.warning?._id ?? 'unknown' } },
+        await this.repair(
+          'certificate.overdue-warning-linked',
+          { type: 'certificate', id: certificate._id, communityCode: certificate.communityCode },
+          COLLECTIONS.certificates,
+          { nextCheckDue: certificate.nextCheckDue, overdueWarningId: null },
+          { overdueWarningId: raised.warning?._id ?? 'unknown' },
         );
       }
     }
@@ -151,6 +160,36 @@ export class WarningMonitor {
       if (!(await this.causeHolds(warning))) continue;
       await this.deps.warnings.escalate(this.actor, warning);
     }
+  }
+
+  /**
+   * Sets fields of a record that still holds `expected` (the guard: nothing happens, and nothing is
+   * audited, when another replica got there first), as one change with its audit entry.
+   */
+  private async repair(
+    action: string,
+    subject: { type: string; id: string; communityCode: string },
+    collection: string,
+    expected: Record<string, unknown>,
+    set: Record<string, unknown>,
+  ): Promise<void> {
+    const at = this.deps.now();
+    const before = Object.fromEntries(Object.keys(set).map((k) => [k, expected[k] ?? null]));
+    await commitOne(
+      this.deps.writer,
+      this.deps.writer.change(
+        [
+          {
+            op: 'update',
+            collection,
+            filter: { _id: subject.id, ...expected },
+            update: { $set: set },
+          },
+          insertAudit(auditEntry(this.actor, action, subject, before, set, at)),
+        ],
+        [],
+      ),
+    );
   }
 
   /** True when the warning's cause still holds; otherwise it is resolved here and false is returned. */

@@ -74,6 +74,22 @@ export interface WarningView {
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
+/** The audited state of a warning as it is raised. */
+function warningAuditView(w: WarningDocument): Record<string, unknown> {
+  return {
+    kind: w.kind,
+    subjectType: w.subjectType,
+    subjectId: w.subjectId,
+    level: w.level,
+    levelCode: w.levelCode,
+    state: w.state,
+    detail: w.detail,
+    escalateAt: w.escalateAt,
+    placementDueAt: w.placementDueAt,
+    version: w.version,
+  };
+}
+
 export function toWarningView(w: WarningDocument): WarningView {
   return {
     id: w._id,
@@ -127,11 +143,15 @@ export class Warnings {
     return { topic: this.deps.topic, subject: w._id, communityCode: w.communityCode, ...draft };
   }
 
-  /** A warning document, its insert and its WarningRaised event, to put in any change. */
+  /**
+   * A warning document, its insert, its audit entry (a later mutation) and its WarningRaised event,
+   * to put in any change.
+   */
   prepareRaise(
+    actor: Actor,
     input: RaiseWarning,
     at: Date,
-  ): { warning: WarningDocument; mutation: Mutation; event: EventDraft } {
+  ): { warning: WarningDocument; mutation: Mutation; audit: Mutation; event: EventDraft } {
     const warning: WarningDocument = {
       _id: newId(),
       key: `${input.kind}:${input.subjectId}:${input.episode}`,
@@ -160,6 +180,16 @@ export class Warnings {
     return {
       warning,
       mutation: { op: 'insert', collection: COLLECTIONS.warnings, document: warning },
+      audit: insertAudit(
+        auditEntry(
+          actor,
+          'warning.raised',
+          { type: 'warning', id: warning._id, communityCode: warning.communityCode },
+          null,
+          warningAuditView(warning),
+          at,
+        ),
+      ),
       event: this.event(warning, {
         schema: WarningRaisedSchema,
         payload: {
@@ -190,24 +220,8 @@ export class Warnings {
     alsoApply: (warning: WarningDocument) => Mutation[] = () => [],
   ): Promise<{ raised: boolean; warning: WarningDocument | null }> {
     const at = this.deps.now();
-    const { warning, mutation, event } = this.prepareRaise(input, at);
-    const change = this.deps.writer.change(
-      [
-        mutation,
-        ...alsoApply(warning),
-        insertAudit(
-          auditEntry(
-            actor,
-            'warning.raised',
-            { type: 'warning', id: warning._id, communityCode: warning.communityCode },
-            null,
-            { kind: warning.kind, subjectId: warning.subjectId, detail: warning.detail },
-            at,
-          ),
-        ),
-      ],
-      [event],
-    );
+    const { warning, mutation, audit, event } = this.prepareRaise(actor, input, at);
+    const change = this.deps.writer.change([mutation, ...alsoApply(warning), audit], [event]);
     const outcome = await commitOne(this.deps.writer, change);
     if (outcome.status === 'applied') return { raised: true, warning };
     return { raised: false, warning: await this.deps.repository.warnings.findOne({ key: warning.key }) };

@@ -119,6 +119,71 @@ describe('Reemployment Preferential Certificates (再就业优惠证)', () => {
     expect(event!.payload.number).toBe(done.body.number);
   });
 
+  it('when a certificate is reviewed and issued, then each step is audited with who, before and after', async () => {
+    const person = await registerPerson(service, clerk, {
+      communityCode: newCommunity(),
+      employmentStatus: 'unemployed',
+    });
+    const applied = await apply(person.id);
+    const communityReviewer = await auth.token(
+      DISTRICT_A,
+      ['residents:read', 'certificates:review'],
+      'jiangan-community-review',
+    );
+    const labourBureau = await auth.token(
+      DISTRICT_A,
+      ['residents:read', 'certificates:issue'],
+      'jiangan-bureau',
+    );
+    const approved = await service.request('POST', `/v1/certificates/${applied.body.id}/review`, {
+      token: communityReviewer,
+      body: { version: 1, approved: true, note: '材料齐全' },
+    });
+    expect(approved.status).toBe(200);
+    const done = await service.request('POST', `/v1/certificates/${applied.body.id}/issue`, {
+      token: labourBureau,
+      body: { version: 2 },
+    });
+    expect(done.status).toBe(200);
+
+    const trail = await service.request('GET', `/v1/audit-log?subjectId=${applied.body.id}`, {
+      token: clerk,
+    });
+    expect(trail.body.items.map((e: { action: string; actor: string }) => [e.action, e.actor])).toEqual([
+      ['certificate.applied', `district-${DISTRICT_A}`],
+      ['certificate.reviewed', 'jiangan-community-review'],
+      ['certificate.issued', 'jiangan-bureau'],
+    ]);
+    const [, review, issue] = trail.body.items;
+    expect(review).toMatchObject({
+      subjectType: 'certificate',
+      communityCode: applied.body.communityCode,
+      before: { state: 'applied', review: null, version: 1 },
+      after: {
+        state: 'approved',
+        review: {
+          approved: true,
+          note: '材料齐全',
+          reviewedBy: 'jiangan-community-review',
+          reviewedAt: approved.body.review.reviewedAt,
+        },
+        version: 2,
+      },
+    });
+    expect(issue).toMatchObject({
+      before: { state: 'approved', issuedOn: null, issuedBy: null, nextCheckDue: null, version: 2 },
+      after: {
+        state: 'issued',
+        number: done.body.number,
+        issuedOn: done.body.issuedOn,
+        issuedBy: 'jiangan-bureau',
+        nextCheckDue: done.body.nextCheckDue,
+        version: 3,
+      },
+    });
+    expect(issue.before.number).not.toBe(done.body.number);
+  });
+
   it('when many certificates are issued, then every number is different', async () => {
     const all = await Promise.all(Array.from({ length: 6 }, () => issued()));
     const numbers = all.map((c) => c.certificate.number);
@@ -190,6 +255,32 @@ describe('Reemployment Preferential Certificates (再就业优惠证)', () => {
       );
       expect(warning).toMatchObject({ state: 'raised', subjectType: 'certificate' });
       expect(warning.detail).toContain(certificate.nextCheckDue);
+
+      // A round cut short after raising the warning leaves the certificate unmarked: the next round
+      // marks it, as an audited write of the system.
+      const certificates = service.runtime.store.collection('certificates');
+      await certificates.updateOne({ _id: certificate.id } as never, { $set: { overdueWarningId: null } });
+      const repair = await eventually(
+        async () => {
+          const res = await service.request('GET', `/v1/audit-log?subjectId=${certificate.id}`, {
+            token: clerk,
+          });
+          return res.body.items.find(
+            (e: { action: string }) => e.action === 'certificate.overdue-warning-linked',
+          );
+        },
+        { what: 'the repair to be audited' },
+      );
+      expect(repair).toMatchObject({
+        actor: 'residents:warning-monitor',
+        subjectType: 'certificate',
+        communityCode: community,
+        before: { overdueWarningId: null },
+        after: { overdueWarningId: warning.id },
+      });
+      expect((await certificates.findOne({ _id: certificate.id } as never))?.overdueWarningId).toBe(
+        warning.id,
+      );
 
       const check = await service.request('POST', `/v1/certificates/${certificate.id}/annual-checks`, {
         token: reviewer,

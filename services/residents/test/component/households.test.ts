@@ -268,6 +268,122 @@ describe('households: members and the status derived from them', () => {
     expect(former.body).toMatchObject({ householdId: null, householdRelation: null });
   });
 
+  it('when members join and leave, then both the household and the person audit who did it, with the state before and after', async () => {
+    const desk = await auth.token(
+      DISTRICT_A,
+      ['residents:read', 'residents:write'],
+      'jiangan-household-desk',
+    );
+    const community = newCommunity();
+    const worker = await registerPerson(service, token, {
+      communityCode: community,
+      birthDate: '1976-06-06',
+      sex: 'male',
+      employmentStatus: 'employed',
+    });
+    const seeker = await registerPerson(service, token, {
+      communityCode: community,
+      birthDate: '1998-06-06',
+      employmentStatus: 'unemployed',
+    });
+    const created = await service.request('POST', '/v1/households', {
+      token,
+      body: { communityCode: community, members: [{ residentId: worker.id, relation: 'head' }] },
+    });
+    const id = created.body.id;
+    const started = Date.now();
+    const joined = await service.request('POST', `/v1/households/${id}/members`, {
+      token: desk,
+      body: { residentId: seeker.id, relation: 'child' },
+    });
+    expect(joined.status).toBe(200);
+    const left = await service.request('DELETE', `/v1/households/${id}/members/${worker.id}`, {
+      token: desk,
+    });
+    expect(left.status).toBe(200);
+
+    const trailOf = async (subjectId: string) => {
+      const res = await service.request('GET', `/v1/audit-log?subjectId=${subjectId}`, { token });
+      expect(res.status).toBe(200);
+      return res.body.items;
+    };
+    const member = (m: { residentId: string }) => m.residentId;
+    const household = await trailOf(id);
+    expect(household.map((e: { action: string }) => e.action)).toEqual([
+      'household.registered',
+      'household.member-joined', // the head, with the household
+      'household.member-joined', // the child
+      'household.member-left', // the head
+      'tracking-card.opened', // zero-employment from then on
+    ]);
+    const [, , join, leave, card] = household;
+    expect(join).toMatchObject({
+      actor: 'jiangan-household-desk',
+      subjectType: 'household',
+      subjectId: id,
+      communityCode: community,
+      before: { version: 2, status: { zeroEmployment: false } },
+      after: { version: 3, status: { zeroEmployment: false } },
+    });
+    expect(join.before.members.map(member)).toEqual([worker.id]);
+    expect(join.after.members.map(member)).toEqual([worker.id, seeker.id]);
+    expect(join.after.members[1]).toEqual({
+      residentId: seeker.id,
+      relation: 'child',
+      employmentStatus: 'unemployed',
+    });
+    expect(new Date(join.at).getTime()).toBeGreaterThanOrEqual(started - 1000);
+    expect(leave).toMatchObject({
+      actor: 'jiangan-household-desk',
+      before: { version: 3, status: { zeroEmployment: false } },
+      after: { version: 4, status: { zeroEmployment: true } },
+    });
+    expect(leave.before.members.map(member)).toEqual([worker.id, seeker.id]);
+    expect(leave.after.members.map(member)).toEqual([seeker.id]);
+    expect(card).toMatchObject({ actor: 'jiangan-household-desk', before: null, after: { cardId: id } });
+
+    const seekerTrail = await trailOf(seeker.id);
+    expect(seekerTrail.map((e: { action: string }) => e.action)).toEqual([
+      'resident.registered',
+      'resident.joined-household',
+    ]);
+    expect(seekerTrail[1]).toMatchObject({
+      actor: 'jiangan-household-desk',
+      subjectType: 'resident',
+      before: { householdId: null, householdRelation: null },
+      after: { householdId: id, householdRelation: 'child' },
+    });
+    const workerTrail = await trailOf(worker.id);
+    expect(workerTrail.map((e: { action: string }) => e.action)).toEqual([
+      'resident.registered',
+      'resident.joined-household',
+      'resident.left-household',
+    ]);
+    expect(workerTrail[2]).toMatchObject({
+      actor: 'jiangan-household-desk',
+      before: { householdId: id, householdRelation: 'head' },
+      after: { householdId: null, householdRelation: null },
+    });
+
+    // The warning raised with the change is audited under its own id, by the same caller.
+    const warnings = await service.request('GET', `/v1/areas/${community}/warnings?state=open`, { token });
+    const warning = warnings.body.items.find((w: { subjectId: string }) => w.subjectId === id);
+    const warningTrail = await trailOf(warning.id);
+    expect(warningTrail).toEqual([
+      expect.objectContaining({
+        actor: 'jiangan-household-desk',
+        action: 'warning.raised',
+        before: null,
+        after: expect.objectContaining({
+          kind: 'zero-employment-household',
+          subjectId: id,
+          state: 'raised',
+          placementDueAt: warning.placementDueAt,
+        }),
+      }),
+    ]);
+  });
+
   it('when a rule of membership is broken, then the answer says which', async () => {
     const community = newCommunity();
     const a = await registerPerson(service, token, { communityCode: community });

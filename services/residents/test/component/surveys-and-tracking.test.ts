@@ -181,6 +181,114 @@ describe('household surveys, tracking cards and "four contacts, one helper"', ()
     ).toBe(404);
   });
 
+  it('when help is delivered and helpers assigned, handed over and ended, then each write is audited on the household with who, before and after', async () => {
+    const community = newCommunity();
+    const { id, person } = await household(community, 'unemployed');
+    const worker = await auth.token(
+      DISTRICT_A,
+      ['residents:read', 'residents:write'],
+      'jiangan-street-office',
+    );
+    const deliveredAt = new Date(Date.now() - 3_600_000).toISOString();
+    const delivered = await service.request('POST', `/v1/households/${id}/tracking-card/deliveries`, {
+      token: worker,
+      body: {
+        kind: 'job',
+        deliveredAt,
+        deliveredBy: { name: '王主任', staffId: 'CD-0003' },
+        residentId: person.id,
+        description: '推荐超市理货员岗位',
+        outcome: 'placed',
+        outcomeNote: '下周一上岗',
+      },
+    });
+    expect(delivered.status).toBe(201);
+    const assign = (name: string) =>
+      service.request('POST', '/v1/assignments', {
+        token: worker,
+        body: { role: 'community-worker', targetId: id, helper: { name, staffId: `SW-${name.length}` } },
+      });
+    const first = await assign('李社工');
+    const second = await assign('吴社工二');
+    expect(second.status).toBe(201);
+    const ended = await service.request('POST', `/v1/assignments/${second.body.id}/end`, {
+      token,
+      body: { reason: 'the household found work' },
+    });
+    expect(ended.status).toBe(200);
+
+    const trail = await service.request('GET', `/v1/audit-log?subjectId=${id}`, { token });
+    const entries = trail.body.items.filter((e: { action: string }) =>
+      ['tracking-card.opened', 'service.delivered', 'helper.assigned', 'helper.unassigned'].includes(
+        e.action,
+      ),
+    );
+    expect(entries.map((e: { action: string; actor: string }) => [e.action, e.actor])).toEqual([
+      ['tracking-card.opened', `district-${DISTRICT_A}`], // the registration made it zero-employment
+      ['service.delivered', 'jiangan-street-office'],
+      ['helper.assigned', 'jiangan-street-office'],
+      ['helper.assigned', 'jiangan-street-office'],
+      ['helper.unassigned', `district-${DISTRICT_A}`],
+    ]);
+    const [opened, delivery, assigned, handedOver, unassigned] = entries;
+    expect(opened).toMatchObject({
+      subjectType: 'household',
+      before: null,
+      after: { cardId: id, openedBy: 'residents', counts: { policy: 0, job: 0, skill: 0, service: 0 } },
+    });
+    expect(delivery).toMatchObject({
+      subjectType: 'household',
+      communityCode: community,
+      before: null,
+      after: {
+        deliveryId: delivered.body.id,
+        cardId: id,
+        kind: 'job',
+        residentId: person.id,
+        deliveredAt,
+        deliveredBy: { name: '王主任', staffId: 'CD-0003' },
+        description: '推荐超市理货员岗位',
+        outcome: 'placed',
+        outcomeNote: '下周一上岗',
+        recordedBy: 'jiangan-street-office',
+      },
+    });
+    expect(assigned).toMatchObject({
+      before: null,
+      after: {
+        assignmentId: first.body.id,
+        role: 'community-worker',
+        helper: { name: '李社工' },
+        since: first.body.since,
+        until: null,
+        previousAssignmentId: null,
+      },
+    });
+    expect(handedOver).toMatchObject({
+      before: { assignmentId: first.body.id, helper: { name: '李社工' }, until: null },
+      after: {
+        assignmentId: second.body.id,
+        helper: { name: '吴社工二' },
+        previousAssignmentId: first.body.id,
+        replaced: {
+          assignmentId: first.body.id,
+          until: second.body.since,
+          endedBy: 'jiangan-street-office',
+          endReason: 'replaced',
+        },
+      },
+    });
+    expect(unassigned).toMatchObject({
+      before: { assignmentId: second.body.id, helper: { name: '吴社工二' }, until: null, endReason: null },
+      after: {
+        assignmentId: second.body.id,
+        until: ended.body.until,
+        endedBy: `district-${DISTRICT_A}`,
+        endReason: 'the household found work',
+      },
+    });
+  });
+
   it('when responsibilities are assigned and handed over, then the household sees its current contacts and the history is kept', async () => {
     const community = newCommunity();
     const { id } = await household(community, 'unemployed');

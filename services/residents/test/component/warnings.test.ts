@@ -89,6 +89,75 @@ describe('early warnings: acknowledge and resolve', () => {
     expect(done.body.items.map((w: { id: string }) => w.id)).toContain(warning.id);
   });
 
+  it('when a warning is acknowledged and resolved, then each step is audited with who, before and after', async () => {
+    const { community, householdId } = await zeroEmploymentHousehold(service, token);
+    const list = await service.request('GET', `/v1/areas/${community}/warnings?state=open`, { token });
+    const warning = list.body.items.find((w: { subjectId: string }) => w.subjectId === householdId);
+    const officer = await auth.token(DISTRICT_A, ['residents:read', 'residents:write'], 'jiangan-officer-2');
+    const acknowledged = await service.request('POST', `/v1/warnings/${warning.id}/acknowledge`, {
+      token: officer,
+      body: { version: 1, note: '已电话联系' },
+    });
+    expect(acknowledged.status).toBe(200);
+    const resolved = await service.request('POST', `/v1/warnings/${warning.id}/resolve`, {
+      token,
+      body: { version: 2, resolution: 'placed in a public-welfare post' },
+    });
+    expect(resolved.status).toBe(200);
+
+    const trail = await service.request('GET', `/v1/audit-log?subjectId=${warning.id}`, { token });
+    expect(trail.body.items.map((e: { action: string }) => e.action)).toEqual([
+      'warning.raised',
+      'warning.acknowledged',
+      'warning.resolved',
+    ]);
+    const [raised, ack, resolution] = trail.body.items;
+    expect(raised).toMatchObject({
+      actor: `district-${DISTRICT_A}`,
+      subjectType: 'warning',
+      communityCode: community,
+      before: null,
+      after: { kind: 'zero-employment-household', subjectId: householdId, state: 'raised', version: 1 },
+    });
+    expect(ack).toMatchObject({
+      actor: 'jiangan-officer-2',
+      before: {
+        state: 'raised',
+        acknowledgedAt: null,
+        acknowledgedBy: null,
+        acknowledgementNote: null,
+        version: 1,
+      },
+      after: {
+        state: 'acknowledged',
+        acknowledgedAt: acknowledged.body.acknowledgedAt,
+        acknowledgedBy: 'jiangan-officer-2',
+        acknowledgementNote: '已电话联系',
+        version: 2,
+      },
+    });
+    expect(resolution).toMatchObject({
+      actor: `district-${DISTRICT_A}`,
+      before: {
+        state: 'acknowledged',
+        resolvedAt: null,
+        resolvedBy: null,
+        resolution: null,
+        escalateAt: warning.escalateAt,
+        version: 2,
+      },
+      after: {
+        state: 'resolved',
+        resolvedAt: resolved.body.resolvedAt,
+        resolvedBy: `district-${DISTRICT_A}`,
+        resolution: 'placed in a public-welfare post',
+        escalateAt: null,
+        version: 3,
+      },
+    });
+    expect(resolution.at).toBe(resolved.body.resolvedAt);
+  });
+
   it('when a caller of another district asks for a warning, then 404', async () => {
     const { community, householdId } = await zeroEmploymentHousehold(service, token);
     const list = await service.request('GET', `/v1/areas/${community}/warnings`, { token });
@@ -199,6 +268,58 @@ describe('early warnings: deadlines and escalation on a timer, with two replicas
     expect(atDistrict.body.items.filter((w: { subjectId: string }) => w.subjectId === householdId)).toEqual(
       [],
     );
+  });
+
+  it('when a follow-up warning was raised but its first warning never marked (a round cut short), then the timer marks it, audited as its own write', async () => {
+    const { community, householdId } = await zeroEmploymentHousehold(first, token);
+    const mine = async () => {
+      const res = await first.request('GET', `/v1/areas/${community}/warnings`, { token });
+      return res.body.items.filter((w: { subjectId: string }) => w.subjectId === householdId);
+    };
+    const followUp = await eventually(
+      async () => (await mine()).find((w: { kind: string }) => w.kind === 'zero-employment-not-placed'),
+      { what: 'the follow-up warning' },
+    );
+    const original = (await mine()).find((w: { kind: string }) => w.kind === 'zero-employment-household');
+    const warnings = first.runtime.store.collection('warnings');
+    await eventually(
+      async () => (await warnings.findOne({ _id: original.id } as never))?.followUpWarningId === followUp.id,
+      { what: 'the first warning to be marked' },
+    );
+    // As if the round had raised the follow-up and stopped before marking the first warning.
+    await warnings.updateOne({ _id: original.id } as never, { $set: { followUpWarningId: null } });
+
+    const repairs = await eventually(
+      async () => {
+        const res = await first.request('GET', `/v1/audit-log?subjectId=${original.id}`, { token });
+        const found = res.body.items.filter(
+          (e: { action: string }) => e.action === 'warning.follow-up-linked',
+        );
+        return found.length > 0 ? found : undefined;
+      },
+      { what: 'the repair to be audited' },
+    );
+    for (const repair of repairs) {
+      expect(repair).toMatchObject({
+        actor: 'residents:warning-monitor',
+        subjectType: 'warning',
+        communityCode: community,
+        before: { followUpWarningId: null },
+        after: { followUpWarningId: followUp.id },
+      });
+    }
+    expect((await warnings.findOne({ _id: original.id } as never))?.followUpWarningId).toBe(followUp.id);
+    // Still one follow-up: the repair did not raise another.
+    expect(
+      (await mine()).filter((w: { kind: string }) => w.kind === 'zero-employment-not-placed'),
+    ).toHaveLength(1);
+    // The follow-up the timer raised is audited as the system's write too.
+    const trail = await first.request('GET', `/v1/audit-log?subjectId=${followUp.id}`, { token });
+    expect(trail.body.items[0]).toMatchObject({
+      actor: 'residents:warning-monitor',
+      action: 'warning.raised',
+      before: null,
+    });
   });
 
   it('when the cause of an overdue warning has ended, then the timer resolves it instead of escalating it', async () => {
