@@ -3,6 +3,7 @@ import mongoose, { type Connection } from 'mongoose';
 
 import { isDuplicateKeyError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { changeSlotOf, changeSlotsSince } from '../store/change-slots.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import type { OutboxEvent } from './events.ts';
 
@@ -41,6 +42,8 @@ export type ChangeOutcome =
 interface OutboxRecord {
   _id: string;
   createdAt: Date;
+  /** The change slot of createdAt: timer sweeps look records up by slot (an index lookup). */
+  createdSlot: number;
   /** EJSON of the mutations (keeps `$set` keys and BSON types storable on every backend). */
   mutations: string;
   events: Array<
@@ -134,6 +137,7 @@ export class Outbox {
       changes.map((c) => ({
         _id: c.id,
         createdAt: now,
+        createdSlot: changeSlotOf(now),
         mutations: EJSON.stringify(c.mutations, { relaxed: false }),
         events: c.events,
       })),
@@ -141,7 +145,7 @@ export class Outbox {
     );
     const outcomes = await this.apply(changes);
     const rejected = changes.filter((_, i) => outcomes[i]?.status === 'rejected');
-    if (rejected.length > 0) await this.collection.deleteMany({ _id: { $in: rejected.map((c) => c.id) } });
+    await this.forgetRecords(rejected.map((c) => c.id));
     this.relay.enqueue(changes.filter((_, i) => outcomes[i]?.status === 'applied'));
     return outcomes;
   }
@@ -267,6 +271,19 @@ export class Outbox {
     }
   }
 
+  /**
+   * Deletes outbox records by id, as one command of single-id deletes: each finds its record by
+   * `_id` (an index lookup on both stores), where an `$in` would make FerretDB v1 read and decode
+   * every pending record.
+   */
+  async forgetRecords(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.collection.bulkWrite(
+      ids.map((_id) => ({ deleteOne: { filter: { _id } } })),
+      { ordered: false },
+    );
+  }
+
   async pendingCount(): Promise<number> {
     return this.collection.countDocuments();
   }
@@ -339,6 +356,8 @@ export class OutboxRelay {
     sweepIntervalMs: number;
     /** A timer sweep leaves younger records alone: they belong to requests still in progress. */
     sweepGraceMs: number;
+    /** How often a timer sweep reads the whole outbox instead of the slots since the last one. */
+    fullSweepIntervalMs: number;
     maxBatchEvents: number;
     maxQueuedChanges: number;
   };
@@ -349,23 +368,45 @@ export class OutboxRelay {
     metrics: Metrics;
     sweepIntervalMs: number;
     sweepGraceMs?: number;
+    fullSweepIntervalMs?: number;
     maxBatchEvents?: number;
     maxQueuedChanges?: number;
   }) {
-    this.options = { sweepGraceMs: 5_000, maxBatchEvents: 1_000, maxQueuedChanges: 20_000, ...options };
+    this.options = {
+      sweepGraceMs: 5_000,
+      fullSweepIntervalMs: 600_000,
+      maxBatchEvents: 1_000,
+      maxQueuedChanges: 20_000,
+      ...options,
+    };
   }
 
   attach(outbox: Outbox): void {
     this.outbox = outbox;
   }
 
-  /** Sweeps what an earlier process left, then keeps sweeping on a timer. */
+  /**
+   * Sweeps what an earlier process left (the whole outbox), then keeps sweeping on a timer. A
+   * timer sweep reads only the change slots written since the previous one (records of other
+   * replicas that died before publishing, and this replica's own that its queue could not hold);
+   * every `fullSweepIntervalMs` it reads the whole outbox again, for anything a slot sweep missed
+   * (e.g. records it could not publish while the broker was down).
+   */
   async start(): Promise<void> {
     await this.sweep(this.startedAt);
+    let lastFull = Date.now();
+    let sweptUntil = new Date(this.startedAt.getTime() - this.options.sweepGraceMs);
     this.timer = setInterval(() => {
-      void this.sweep(new Date(Date.now() - this.options.sweepGraceMs)).catch((err) =>
-        this.options.logger.warn({ err }, 'outbox sweep failed; will retry'),
-      );
+      const cutoff = new Date(Date.now() - this.options.sweepGraceMs);
+      const full = Date.now() - lastFull >= this.options.fullSweepIntervalMs;
+      // A slot holds records up to ten seconds apart: the slot before the last swept one is read again.
+      const slots = full ? undefined : changeSlotsSince(new Date(sweptUntil.getTime() - 10_000), cutoff);
+      void this.sweep(cutoff, slots)
+        .then(() => {
+          sweptUntil = cutoff;
+          if (!slots) lastFull = Date.now();
+        })
+        .catch((err) => this.options.logger.warn({ err }, 'outbox sweep failed; will retry'));
     }, this.options.sweepIntervalMs);
     this.timer.unref();
   }
@@ -481,7 +522,7 @@ export class OutboxRelay {
     this.deleting = (async () => {
       while (this.toDelete.length > 0) {
         const next = this.toDelete.splice(0, 2_000);
-        await this.outbox!.collection.deleteMany({ _id: { $in: next } }).catch((err) => {
+        await this.outbox!.forgetRecords(next).catch((err) => {
           this.options.logger.warn(
             { err, records: next.length },
             'deleting published outbox records failed; the sweep retries',
@@ -493,55 +534,71 @@ export class OutboxRelay {
     });
   }
 
-  /** Re-applies and publishes records created before `cutoff` that this process is not handling. */
-  sweep(cutoff: Date): Promise<void> {
+  /**
+   * Re-applies and publishes records created before `cutoff` that this process is not handling:
+   * all of them, or only those of the given change slots.
+   */
+  sweep(cutoff: Date, slots?: number[]): Promise<void> {
     if (!this.sweeping) {
-      this.sweeping = this.sweepOnce(cutoff).finally(() => {
+      this.sweeping = (slots ? this.sweepSlots(cutoff, slots) : this.sweepOnce(cutoff)).finally(() => {
         this.sweeping = undefined;
       });
     }
     return this.sweeping;
   }
 
-  private async sweepOnce(cutoff: Date): Promise<void> {
+  private async sweepSlots(cutoff: Date, slots: number[]): Promise<void> {
     const outbox = this.outbox!;
+    for (const createdSlot of slots) {
+      const records = (await outbox.collection.find({ createdSlot }).toArray()).filter(
+        (r) => r.createdAt < cutoff,
+      );
+      if (records.length > 0) await this.recover(records);
+    }
+  }
+
+  private async sweepOnce(cutoff: Date): Promise<void> {
     let after = '';
     for (;;) {
-      const records = await outbox.collection
-        .find({ createdAt: { $lt: cutoff }, _id: { $gt: after } })
+      const records = await this.outbox!.collection.find({ createdAt: { $lt: cutoff }, _id: { $gt: after } })
         .sort({ _id: 1 })
         .limit(500)
         .toArray();
       if (records.length === 0) return;
       after = records.at(-1)!._id;
-      this.forgetOldPublished();
-      const published = records.filter((r) => this.recent.has(r._id)).map((r) => r._id);
-      if (published.length > 0) await outbox.collection.deleteMany({ _id: { $in: published } });
-      const changes: Change[] = records
-        .filter((r) => !this.known.has(r._id) && !this.recent.has(r._id))
-        .map((r) => ({
-          id: r._id,
-          mutations: decodeMutations(r),
-          events: r.events.map((e) => ({ ...e, value: toBuffer(e.value) })),
-        }));
-      if (changes.length === 0) continue;
-      const outcomes = await outbox.apply(changes);
-      const rejected = changes.filter((_, i) => outcomes[i]?.status === 'rejected');
-      for (const change of rejected) {
-        this.options.metrics.outboxDiscarded.inc({ reason: 'refused-on-replay' });
-        this.options.logger.warn(
-          { changeId: change.id },
-          'staged change refused on replay; its events are dropped',
-        );
-      }
-      if (rejected.length > 0)
-        await outbox.collection.deleteMany({ _id: { $in: rejected.map((c) => c.id) } });
-      const applied = changes.filter((_, i) => outcomes[i]?.status === 'applied');
-      this.options.logger.info({ changes: applied.length }, 'outbox sweep recovered pending changes');
-      this.enqueue(applied);
-      await this.drain(30_000);
+      await this.recover(records);
       if (records.length < 500) return;
     }
+  }
+
+  /** Publishes swept records: those published lately are only deleted, the others applied again first. */
+  private async recover(records: OutboxRecord[]): Promise<void> {
+    const outbox = this.outbox!;
+    this.forgetOldPublished();
+    const published = records.filter((r) => this.recent.has(r._id)).map((r) => r._id);
+    await outbox.forgetRecords(published);
+    const changes: Change[] = records
+      .filter((r) => !this.known.has(r._id) && !this.recent.has(r._id))
+      .map((r) => ({
+        id: r._id,
+        mutations: decodeMutations(r),
+        events: r.events.map((e) => ({ ...e, value: toBuffer(e.value) })),
+      }));
+    if (changes.length === 0) return;
+    const outcomes = await outbox.apply(changes);
+    const rejected = changes.filter((_, i) => outcomes[i]?.status === 'rejected');
+    for (const change of rejected) {
+      this.options.metrics.outboxDiscarded.inc({ reason: 'refused-on-replay' });
+      this.options.logger.warn(
+        { changeId: change.id },
+        'staged change refused on replay; its events are dropped',
+      );
+    }
+    await outbox.forgetRecords(rejected.map((c) => c.id));
+    const applied = changes.filter((_, i) => outcomes[i]?.status === 'applied');
+    this.options.logger.info({ changes: applied.length }, 'outbox sweep recovered pending changes');
+    this.enqueue(applied);
+    await this.drain(30_000);
   }
 
   private forgetOldPublished(): void {

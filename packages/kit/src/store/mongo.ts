@@ -51,6 +51,7 @@ export function registerKitModels(connection: Connection): void {
     { collection: 'outbox', strict: false, versionKey: false },
   );
   outbox.index({ createdAt: 1 }, { name: 'createdAt' });
+  outbox.index({ createdSlot: 1 }, { name: 'createdSlot' });
   connection.model('OutboxRecord', outbox);
   const processed = new Schema(
     { _id: String, at: Date },

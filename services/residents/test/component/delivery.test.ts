@@ -92,6 +92,30 @@ describe('delivery guarantees', () => {
     }
   });
 
+  it('when another replica dies before publishing, then a running replica publishes its events on its next timer sweep', async () => {
+    const sweeping = await startResidents(
+      { ...config, OUTBOX_SWEEP_INTERVAL_MS: 300 },
+      { sweepGraceMs: 500 },
+    );
+    try {
+      service.runtime.relay.pause();
+      const created = await service.request('POST', '/v1/residents', { token, body: registration() });
+      expect(created.status).toBe(201);
+      // The replica that took the request dies without publishing; the other one keeps running.
+      await service.runtime.stop({ flushOutbox: false });
+      await probe.waitFor((r) => r.key === created.body.id, 1, 10_000);
+      await eventually(
+        async () => (await sweeping.runtime.store.collection('outbox').countDocuments()) === 0,
+        { what: 'the outbox to be emptied' },
+      );
+      await sleep(1_000);
+      expect(probe.records.filter((r) => r.key === created.body.id)).toHaveLength(1);
+    } finally {
+      await sweeping.runtime.stop();
+      service = await startResidents(config);
+    }
+  });
+
   it('when a staged change was stored but never applied, then the restart applies it and publishes its event', async () => {
     {
       // Simulate a crash right after the outbox insert: stage the record by hand, apply nothing.
