@@ -44,6 +44,8 @@ interface OutboxRecord {
   createdAt: Date;
   /** The change slot of createdAt: timer sweeps look records up by slot (an index lookup). */
   createdSlot: number;
+  /** The write that stored it with others: once all of them are published, one delete by group. */
+  group?: string;
   /** EJSON of the mutations (keeps `$set` keys and BSON types storable on every backend). */
   mutations: string;
   events: Array<
@@ -133,11 +135,13 @@ export class Outbox {
 
   private async write(changes: Change[]): Promise<ChangeOutcome[]> {
     const now = new Date();
+    const group = changes[0]!.id;
     await this.collection.insertMany(
       changes.map((c) => ({
         _id: c.id,
         createdAt: now,
         createdSlot: changeSlotOf(now),
+        group,
         mutations: EJSON.stringify(c.mutations, { relaxed: false }),
         events: c.events,
       })),
@@ -146,7 +150,10 @@ export class Outbox {
     const outcomes = await this.apply(changes);
     const rejected = changes.filter((_, i) => outcomes[i]?.status === 'rejected');
     await this.forgetRecords(rejected.map((c) => c.id));
-    this.relay.enqueue(changes.filter((_, i) => outcomes[i]?.status === 'applied'));
+    this.relay.enqueue(
+      changes.filter((_, i) => outcomes[i]?.status === 'applied'),
+      group,
+    );
     return outcomes;
   }
 
@@ -284,6 +291,15 @@ export class Outbox {
     );
   }
 
+  /** Deletes every record of the given write groups, one delete per group (an indexed equality). */
+  async forgetGroups(groups: string[]): Promise<void> {
+    if (groups.length === 0) return;
+    await this.collection.bulkWrite(
+      groups.map((group) => ({ deleteMany: { filter: { group } } })),
+      { ordered: false },
+    );
+  }
+
   async pendingCount(): Promise<number> {
     return this.collection.countDocuments();
   }
@@ -328,6 +344,8 @@ function toBuffer(value: Buffer | { buffer: Buffer } | Uint8Array): Buffer {
 interface QueuedChange {
   id: string;
   events: OutboxEvent[];
+  /** The stored group it belongs to, when the relay tracks that group's deletion. */
+  group?: string;
 }
 
 /**
@@ -411,21 +429,41 @@ export class OutboxRelay {
     this.timer.unref();
   }
 
-  enqueue(changes: QueuedChange[]): void {
+  /**
+   * Queues applied changes for publishing. Changes written together as `group` are deleted
+   * together once the last of them is published (one delete that finds them by an indexed
+   * equality); changes without a group (recovered by a sweep) are deleted by id.
+   */
+  enqueue(changes: QueuedChange[], group?: string): void {
+    const queued: QueuedChange[] = [];
+    let complete = true;
     for (const change of changes) {
-      if (change.events.length === 0) {
-        void this.outbox?.collection.deleteOne({ _id: change.id });
-        continue;
-      }
+      if (change.events.length === 0) continue;
       if (this.known.has(change.id)) continue;
       // Past the cap the record stays in the store only; the sweep publishes it later.
-      if (this.queue.length >= this.options.maxQueuedChanges) continue;
+      if (this.queue.length + queued.length >= this.options.maxQueuedChanges) {
+        complete = false;
+        continue;
+      }
+      queued.push(change);
+    }
+    const tracked = group !== undefined && complete;
+    if (tracked) {
+      if (queued.length === 0) this.forgetGroup(group);
+      else this.groupsPending.set(group, queued.length);
+    } else {
+      this.forget(changes.filter((c) => c.events.length === 0).map((c) => c.id));
+    }
+    for (const change of queued) {
       this.known.add(change.id);
-      this.queue.push(change);
+      this.queue.push(tracked ? { ...change, group } : { id: change.id, events: change.events });
     }
     this.options.metrics.outboxPending.set(this.queue.length);
     this.kick();
   }
+
+  /** Groups with changes still to publish, and how many. */
+  private readonly groupsPending = new Map<string, number>();
 
   /** Stops publishing on the fast path (records stay in the store); `resume` restarts it. */
   pause(): void {
@@ -501,7 +539,17 @@ export class OutboxRelay {
     // Published: the records are only clean-up now. They are deleted in the background, so the
     // next batch goes out without waiting for the store (a failed delete is redone by the sweep,
     // which skips records published lately).
-    this.forget(batch.map((c) => c.id));
+    const ungrouped: string[] = [];
+    for (const change of batch) {
+      const left = change.group === undefined ? undefined : this.groupsPending.get(change.group);
+      if (left === undefined) ungrouped.push(change.id);
+      else if (left > 1) this.groupsPending.set(change.group!, left - 1);
+      else {
+        this.groupsPending.delete(change.group!);
+        this.forgetGroup(change.group!);
+      }
+    }
+    this.forget(ungrouped);
     for (const change of batch) {
       this.known.delete(change.id);
       this.recent.set(change.id, now);
@@ -513,21 +561,34 @@ export class OutboxRelay {
   }
 
   private readonly toDelete: string[] = [];
+  private readonly groupsToDelete: string[] = [];
   private deleting: Promise<void> | undefined;
 
   /** Deletes published records, many at a time, one delete in flight. */
   private forget(ids: string[]): void {
     this.toDelete.push(...ids);
+    this.startDeleting();
+  }
+
+  private forgetGroup(group: string): void {
+    this.groupsToDelete.push(group);
+    this.startDeleting();
+  }
+
+  private startDeleting(): void {
     if (this.deleting) return;
     this.deleting = (async () => {
-      while (this.toDelete.length > 0) {
-        const next = this.toDelete.splice(0, 2_000);
-        await this.outbox!.forgetRecords(next).catch((err) => {
-          this.options.logger.warn(
-            { err, records: next.length },
-            'deleting published outbox records failed; the sweep retries',
-          );
-        });
+      while (this.toDelete.length > 0 || this.groupsToDelete.length > 0) {
+        const groups = this.groupsToDelete.splice(0, 200);
+        const ids = this.toDelete.splice(0, 2_000);
+        await Promise.all([this.outbox!.forgetGroups(groups), this.outbox!.forgetRecords(ids)]).catch(
+          (err) => {
+            this.options.logger.warn(
+              { err, groups: groups.length, records: ids.length },
+              'deleting published outbox records failed; the sweep retries',
+            );
+          },
+        );
       }
     })().finally(() => {
       this.deleting = undefined;

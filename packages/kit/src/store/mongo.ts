@@ -52,6 +52,7 @@ export function registerKitModels(connection: Connection): void {
   );
   outbox.index({ createdAt: 1 }, { name: 'createdAt' });
   outbox.index({ createdSlot: 1 }, { name: 'createdSlot' });
+  outbox.index({ group: 1 }, { name: 'group' });
   connection.model('OutboxRecord', outbox);
   const processed = new Schema(
     { _id: String, at: Date },
