@@ -7,7 +7,8 @@ import type { Scenario } from '../src/scenario.ts';
  * the raw store insert rate measured at the start of the run, so the scenario asks the same of
  * the platform on any machine: the single-registration peak is 75 % of what the store takes raw
  * (the target is 60 %), the batch peak 4 times the raw store rate in people per second.
- * Nominal length 60 s; `--duration` scales every stage.
+ * Nominal length 70 s (60 s of open-model phases, 10 s of closed-model capacity); `--duration`
+ * scales every stage.
  */
 export const scenario: Scenario = {
   name: 'peak-registration',
@@ -48,6 +49,8 @@ export const scenario: Scenario = {
       ],
     },
   ],
+  // Then 10 s of closed-model capacity with autocannon, at the raw store reference's concurrency.
+  capacity: { seconds: 10 },
   requestTimeoutMs: 10_000,
   lateAfterMs: 50,
   drainTimeoutSeconds: 30,

@@ -2,7 +2,8 @@ import type { Scenario } from '../src/scenario.ts';
 
 /**
  * A few seconds of the peak scenario at tiny rates and sizes, so the test suite proves the
- * harness end to end (reference, both phases, events, accounting, report). Lenient thresholds:
+ * harness end to end (reference, both phases, the autocannon capacity run, events, accounting,
+ * report). Lenient thresholds:
  * it checks that nothing is lost and that requests succeed, not how fast the platform is.
  */
 export const scenario: Scenario = {
@@ -40,6 +41,7 @@ export const scenario: Scenario = {
       stages: [{ name: 'hold', seconds: 2, rate: 40 }],
     },
   ],
+  capacity: { seconds: 1, connections: 2 },
   rateWindowSeconds: 1,
   requestTimeoutMs: 5_000,
   lateAfterMs: 100,

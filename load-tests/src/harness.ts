@@ -6,6 +6,7 @@ import { LocalIssuer } from '@employment/kit';
 import { Kafka, logLevel } from 'kafkajs';
 import mongoose from 'mongoose';
 import { wuhanAreaRows } from '../../services/residents/src/cli/city-model.ts';
+import { type CapacityResult, runCapacity } from './capacity.ts';
 import { City, type Client, type District, type Registration } from './city.ts';
 import { consumerLag, EventWatcher } from './events.ts';
 import { epochNow, HttpClient, type HttpResult } from './http-client.ts';
@@ -262,6 +263,7 @@ export async function runLoadTest(options: HarnessOptions): Promise<LoadReport> 
   const lagOf = () => consumerLag(kafka, topic, (g) => g.startsWith('load-test-')).catch(() => ({}));
   let template: Record<string, unknown> | null = null;
   let setupLatencyMs = 0;
+  let capacity: CapacityResult | undefined;
 
   try {
     sampler.start();
@@ -360,6 +362,32 @@ export async function runLoadTest(options: HarnessOptions): Promise<LoadReport> 
 
     await watcher.ready();
     for (const phase of scenario.phases) phases.push(await runPhase(phase, storeReference.insertsPerSecond));
+    if (scenario.capacity) {
+      const connections =
+        scenario.capacity.connections === undefined || scenario.capacity.connections === 'concurrency'
+          ? scenario.concurrency
+          : scenario.capacity.connections;
+      marks.capacityStart = epochNow();
+      log(
+        `capacity: autocannon, ${connections} connections, ${Math.max(1, Math.round(scenario.capacity.seconds))}s, one person a request`,
+      );
+      const districtOf = new Map(city.districts.map((d) => [d.code, d]));
+      capacity = await runCapacity({
+        baseUrl: options.baseUrl,
+        connections,
+        seconds: Math.max(1, Math.round(scenario.capacity.seconds)),
+        timeoutMs: scenario.requestTimeoutMs,
+        next: () => {
+          const client = pickClient();
+          return { token: client.token, body: city.person(client.district), tag: client.district.code };
+        },
+        onCreated: (id, at, code) => accept(id, at, districtOf.get(code)!, 'capacity'),
+      });
+      marks.capacityEnd = epochNow();
+      log(
+        `  ${capacity.registrationsPerSecond}/s created, p50/p99 ${capacity.latencyMs.p50}/${capacity.latencyMs.p99} ms, ${capacity.failed} failed`,
+      );
+    }
     marks.loadEnd = epochNow();
 
     log(`drain: waiting up to ${scenario.drainTimeoutSeconds}s for the events of ${accepted.size} people`);
@@ -403,6 +431,7 @@ export async function runLoadTest(options: HarnessOptions): Promise<LoadReport> 
     storeReference: storeReference!,
     kafkaReference: kafkaReference!,
     phases,
+    capacity,
     accepted,
     storedIds,
     seen: watcher.seen,

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CapacityResult } from './capacity.ts';
 import type { Duplicates, SeenEvent } from './events.ts';
 import type { OpenModelResult, RequestRecord } from './open-model.ts';
 import type { KafkaReference, StoreReference } from './reference.ts';
@@ -119,8 +120,16 @@ export interface LoadReport {
     late: number;
     lateRate: number;
     phases: PhaseReport[];
+    /** The closed-model capacity measured with autocannon (null: the scenario has none). */
+    capacity: CapacityResult | null;
   };
-  ratio: { singleToStore: number; batchToSingle: number; batchToStoreBatch: number };
+  ratio: {
+    singleToStore: number;
+    batchToSingle: number;
+    batchToStoreBatch: number;
+    /** Closed-model single registrations per second / raw store inserts per second (same workers). */
+    capacityToStore: number | null;
+  };
   propagationMs: Distribution & { basis: string; eventsBeforeAnswer: number };
   /**
    * Events the platform's own consumer groups on the topic (read models such as community
@@ -297,6 +306,7 @@ export function buildReport(input: {
   storeReference: StoreReference;
   kafkaReference: KafkaReference;
   phases: PhaseRun[];
+  capacity?: CapacityResult | undefined;
   accepted: Map<string, { at: number; phase: string }>;
   storedIds: Set<string>;
   seen: Map<string, SeenEvent>;
@@ -330,6 +340,9 @@ export function buildReport(input: {
   const errors = all.filter((r) => !r.ok);
   const errorsByKind: Record<string, number> = {};
   for (const r of errors) errorsByKind[`${r.op} ${r.error}`] = (errorsByKind[`${r.op} ${r.error}`] ?? 0) + 1;
+  for (const [kind, count] of Object.entries(input.capacity?.errorsByKind ?? {}))
+    errorsByKind[`capacity ${kind}`] = (errorsByKind[`capacity ${kind}`] ?? 0) + count;
+  const failed = errors.length + (input.capacity?.failed ?? 0);
 
   const single = Math.max(0, ...singleReports.map((p) => p.peakPeoplePerSecond));
   const batch = Math.max(0, ...batchReports.map((p) => p.peakPeoplePerSecond));
@@ -372,11 +385,15 @@ export function buildReport(input: {
       ),
     );
   }
+  if (m.capacityStart && m.capacityEnd)
+    windows.push(sampler.summarize('capacity (autocannon)', m.capacityStart, m.capacityEnd));
   if (m.loadEnd && m.drained) windows.push(sampler.summarize('drain', m.loadEnd, m.drained));
   windows.push(sampler.summarize('whole run', m.start ?? 0, m.drained ?? Number.MAX_SAFE_INTEGER));
 
-  const loadSeconds = phases.reduce((s, p) => s + p.stages.reduce((a, st) => a + st.seconds, 0), 0);
-  const requests = all.length;
+  const loadSeconds =
+    phases.reduce((s, p) => s + p.stages.reduce((a, st) => a + st.seconds, 0), 0) +
+    (input.capacity?.seconds ?? 0);
+  const requests = all.length + (input.capacity?.requests ?? 0);
   const report: LoadReport = {
     schema: 'employment.load-report.v1',
     run: {
@@ -425,8 +442,8 @@ export function buildReport(input: {
       ),
       readLatencyMs: distribution(all.filter((r) => r.stream === 'read' && r.ok).map((r) => r.done - r.sent)),
       requests,
-      errors: errors.length,
-      errorRate: ratio(errors.length, requests, 4),
+      errors: failed,
+      errorRate: ratio(failed, requests, 4),
       errorsByKind,
       batchRowsRejected: input.rowsRejected,
       dropped,
@@ -434,11 +451,15 @@ export function buildReport(input: {
       late,
       lateRate: ratio(late, requests, 4),
       phases: phaseReports,
+      capacity: input.capacity ?? null,
     },
     ratio: {
       singleToStore: ratio(single, input.storeReference.insertsPerSecond),
       batchToSingle: ratio(batch, single),
       batchToStoreBatch: ratio(batch, input.storeReference.batchInsertsPerSecond),
+      capacityToStore: input.capacity
+        ? ratio(input.capacity.registrationsPerSecond, input.storeReference.insertsPerSecond)
+        : null,
     },
     propagationMs: {
       ...distribution(delays),
@@ -541,6 +562,12 @@ export function renderMarkdown(r: LoadReport): string {
     `| platform batch people/s (best ${batchWindow(r)} s) | ${n(p.batchPeoplePerSecond)}${p.batchSaturated ? ' (saturated)' : ' (not saturated: a lower bound)'} |`,
   );
   L.push(`| single / raw store | ${pct(r.ratio.singleToStore)} |`);
+  if (p.capacity) {
+    L.push(
+      `| platform single registrations/s, closed model (autocannon, ${p.capacity.connections} connections, ${n(p.capacity.seconds, 1)} s) | ${n(p.capacity.registrationsPerSecond)} |`,
+    );
+    L.push(`| closed model / raw store (same number of workers) | ${pct(r.ratio.capacityToStore ?? 0)} |`);
+  }
   L.push(`| batch / single | ${n(r.ratio.batchToSingle, 2)} × |`);
   L.push(`| batch / raw store insertMany | ${pct(r.ratio.batchToStoreBatch)} |`);
   L.push(`| single registration latency p50 / p95 / p99 / max (ms) | ${dist(p.latencyMs)} |`);
@@ -589,6 +616,25 @@ export function renderMarkdown(r: LoadReport): string {
       `(send latency p50 / p99 ${n(k.sendLatencyMs.p50, 1)} / ${n(k.sendLatencyMs.p99, 1)} ms).`,
     '',
   );
+
+  if (p.capacity) {
+    const c = p.capacity;
+    L.push('## Capacity (closed model, autocannon)', '');
+    L.push(
+      `${c.tool}: ${c.connections} connections, each registering one new person after another for ${n(c.seconds, 1)} s, ` +
+        `like the raw store reference's ${r.reference.store.concurrency} workers: **${n(c.registrationsPerSecond)} registrations/s** ` +
+        `(${pct(r.ratio.capacityToStore ?? 0)} of the raw insert rate), ${n(c.created)} created of ${n(c.requests)} answered, ` +
+        `${n(c.failed)} failed${
+          c.failed > 0
+            ? ` (${Object.entries(c.errorsByKind)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ')})`
+            : ''
+        }; ` +
+        `latency p50 / p95 / p99 / max ${dist(c.latencyMs)} ms.`,
+      '',
+    );
+  }
 
   L.push('## Platform, phase by phase', '');
   for (const ph of p.phases) {

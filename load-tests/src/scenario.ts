@@ -80,6 +80,13 @@ export interface Scenario {
     kafkaSingleSeconds: number;
   };
   phases: Phase[];
+  /**
+   * After the phases, the closed-model capacity of single registrations, measured with autocannon:
+   * `connections` clients (default: `concurrency`, as many as the raw store reference's workers)
+   * each registering one person after another for `seconds`. Its ratio to the raw store insert rate
+   * compares like with like. Its seconds count towards the scenario's length.
+   */
+  capacity?: { seconds: number; connections?: number | 'concurrency' };
   /** Width of the sliding window whose best count gives the sustained rates; default from the phase length. */
   rateWindowSeconds?: number;
   requestTimeoutMs: number;
@@ -103,7 +110,10 @@ export interface ResolvedStage {
 
 /** Sum of a scenario's stage lengths (the load part of a run, without reference and drain). */
 export function nominalSeconds(scenario: Scenario): number {
-  return scenario.phases.reduce((sum, p) => sum + p.stages.reduce((s, st) => s + st.seconds, 0), 0);
+  return (
+    scenario.phases.reduce((sum, p) => sum + p.stages.reduce((s, st) => s + st.seconds, 0), 0) +
+    (scenario.capacity?.seconds ?? 0)
+  );
 }
 
 /** The scenario with every stage stretched or shrunk so that the phases together last `seconds`. */
@@ -117,6 +127,9 @@ export function scaleScenario(scenario: Scenario, seconds: number | undefined): 
       ...p,
       stages: p.stages.map((s) => ({ ...s, seconds: s.seconds * factor })),
     })),
+    ...(scenario.capacity
+      ? { capacity: { ...scenario.capacity, seconds: scenario.capacity.seconds * factor } }
+      : {}),
   };
 }
 

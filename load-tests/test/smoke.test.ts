@@ -89,6 +89,11 @@ describe('load harness, smoke mode', () => {
     expect(report.reference.kafkaMessagesPerSecond).toBeGreaterThan(0);
     expect(report.propagationMs.count).toBe(report.accepted);
     expect(report.platform.phases.map((p) => p.name)).toEqual(['single', 'batch']);
+    // The closed-model run with autocannon registered people too, and they are in the accounting.
+    expect(report.platform.capacity?.tool).toMatch(/^autocannon /);
+    expect(report.platform.capacity?.created).toBeGreaterThan(0);
+    expect(report.platform.capacity?.failed).toBe(0);
+    expect(report.ratio.capacityToStore).toBeGreaterThan(0);
     // The smoke run stays short, reference measurements included.
     expect(seconds).toBeLessThan(20);
   });
@@ -107,6 +112,8 @@ describe('load harness, smoke mode', () => {
       'platform.errors',
       'ratio.singleToStore',
       'ratio.batchToSingle',
+      'ratio.capacityToStore',
+      'platform.capacity.registrationsPerSecond',
       'propagationMs.p50',
       'propagationMs.p99',
       'accepted',
@@ -124,6 +131,7 @@ describe('load harness, smoke mode', () => {
     }
     const markdown = readFileSync(paths.markdown, 'utf8');
     expect(markdown).toContain('## Targets');
+    expect(markdown).toContain('## Capacity (closed model, autocannon)');
     expect(markdown).toContain('## Nothing lost?');
   });
 });
