@@ -49,7 +49,7 @@ export const scenario: Scenario = {
       ],
     },
   ],
-  // Then 10 s of closed-model capacity with autocannon, at the raw store reference's concurrency.
+  // First 10 s of closed-model capacity with autocannon, at the raw store reference's concurrency.
   capacity: { seconds: 10 },
   requestTimeoutMs: 10_000,
   lateAfterMs: 50,

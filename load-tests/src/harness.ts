@@ -361,7 +361,6 @@ export async function runLoadTest(options: HarnessOptions): Promise<LoadReport> 
     marks.referenceEnd = epochNow();
 
     await watcher.ready();
-    for (const phase of scenario.phases) phases.push(await runPhase(phase, storeReference.insertsPerSecond));
     if (scenario.capacity) {
       const connections =
         scenario.capacity.connections === undefined || scenario.capacity.connections === 'concurrency'
@@ -388,6 +387,7 @@ export async function runLoadTest(options: HarnessOptions): Promise<LoadReport> 
         `  ${capacity.registrationsPerSecond}/s created, p50/p99 ${capacity.latencyMs.p50}/${capacity.latencyMs.p99} ms, ${capacity.failed} failed`,
       );
     }
+    for (const phase of scenario.phases) phases.push(await runPhase(phase, storeReference.insertsPerSecond));
     marks.loadEnd = epochNow();
 
     log(`drain: waiting up to ${scenario.drainTimeoutSeconds}s for the events of ${accepted.size} people`);

@@ -376,6 +376,8 @@ export function buildReport(input: {
     windows.push(sampler.summarize('reference: raw store', m.referenceStart, m.storeEnd));
   if (m.storeEnd && m.referenceEnd)
     windows.push(sampler.summarize('reference: raw kafka', m.storeEnd, m.referenceEnd));
+  if (m.capacityStart && m.capacityEnd)
+    windows.push(sampler.summarize('capacity (autocannon)', m.capacityStart, m.capacityEnd));
   for (const p of phases) {
     windows.push(
       sampler.summarize(
@@ -385,8 +387,6 @@ export function buildReport(input: {
       ),
     );
   }
-  if (m.capacityStart && m.capacityEnd)
-    windows.push(sampler.summarize('capacity (autocannon)', m.capacityStart, m.capacityEnd));
   if (m.loadEnd && m.drained) windows.push(sampler.summarize('drain', m.loadEnd, m.drained));
   windows.push(sampler.summarize('whole run', m.start ?? 0, m.drained ?? Number.MAX_SAFE_INTEGER));
 

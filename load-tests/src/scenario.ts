@@ -81,7 +81,7 @@ export interface Scenario {
   };
   phases: Phase[];
   /**
-   * After the phases, the closed-model capacity of single registrations, measured with autocannon:
+   * Before the phases, the closed-model capacity of single registrations, measured with autocannon:
    * `connections` clients (default: `concurrency`, as many as the raw store reference's workers)
    * each registering one person after another for `seconds`. Its ratio to the raw store insert rate
    * compares like with like. Its seconds count towards the scenario's length.
