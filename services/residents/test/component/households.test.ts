@@ -1,5 +1,5 @@
 import { HouseholdStatusChangedSchema, WarningRaisedSchema } from '@employment/contracts';
-import { eventually, KafkaProbe } from '@employment/testing';
+import { eventually, KafkaProbe, sleep } from '@employment/testing';
 import type { ResidentsConfig } from '../../src/config.ts';
 import {
   buildingOf,
@@ -203,7 +203,11 @@ describe('households: members and the status derived from them', () => {
   it('when a household changes status several times in a row, then its events come out of Kafka in the order they happened, since ascending', async () => {
     const { household, husband } = await family({ husband: 'employed', wife: 'not-in-labour-force' });
     const sequence = ['unemployed', 'employed', 'unemployed', 'self-employed', 'unemployed'];
-    for (const status of sequence) await changeStatus(service, token, husband.id, status);
+    for (const status of sequence) {
+      await changeStatus(service, token, husband.id, status);
+      // Distinct moments: two changes within one millisecond would share their `since`.
+      await sleep(3);
+    }
 
     const events = await eventually(
       () => {
