@@ -244,9 +244,17 @@ describe('a zero-employment household placed through jobs, end to end', () => {
     expect(person.placementId).toBe(placementId);
     const household = await call(residents, 'GET', `/v1/households/${householdId}`);
     expect(household.body).toMatchObject({ zeroEmployment: false, doubleUnemployed: false });
-    const warnings = await warningsOf(householdId);
-    expect(warnings.length).toBeGreaterThan(0);
-    expect(warnings.every((w: Json) => w.state === 'resolved')).toBe(true);
+    // The household's change resolves its warning in a change of its own, just after.
+    const warnings = await eventually(
+      async () => {
+        const found = await warningsOf(householdId);
+        return found.length > 0 && found.every((w: Json) => w.state === 'resolved') ? found : undefined;
+      },
+      { what: "the household's warning to be resolved" },
+    );
+    expect(warnings.map((w: Json) => w.resolution)).toEqual(
+      warnings.map(() => 'a member of working age found work'),
+    );
   });
 
   it('when the placement ends within six months, then residents raises the warning', async () => {

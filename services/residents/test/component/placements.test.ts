@@ -130,8 +130,15 @@ describe('jobs events: placements and placements that end', () => {
     });
     const household = await service.request('GET', `/v1/households/${householdId}`, { token });
     expect(household.body.zeroEmployment).toBe(false);
-    const warnings = await service.request('GET', `/v1/areas/${community}/warnings`, { token });
-    const mine = warnings.body.items.filter((w: { subjectId: string }) => w.subjectId === householdId);
+    // The household's change resolves its warning in a change of its own, just after.
+    const mine = await eventually(
+      async () => {
+        const warnings = await service.request('GET', `/v1/areas/${community}/warnings`, { token });
+        const found = warnings.body.items.filter((w: { subjectId: string }) => w.subjectId === householdId);
+        return found.every((w: { state: string }) => w.state === 'resolved') ? found : undefined;
+      },
+      { what: "the household's warning to be resolved" },
+    );
     expect(mine.map((w: { state: string; resolution: string }) => [w.state, w.resolution])).toEqual([
       ['resolved', 'a member of working age found work'],
     ]);
