@@ -9,7 +9,8 @@ import type { OutboxEvent } from './events.ts';
 
 type Collection = ReturnType<Connection['collection']>;
 
-const { EJSON } = mongoose.mongo.BSON;
+const { BSON } = mongoose.mongo;
+const { EJSON } = BSON;
 
 /**
  * A state change as data, so it can be applied now and applied again after a crash.
@@ -46,8 +47,12 @@ interface OutboxRecord {
   createdSlot: number;
   /** The write that stored it with others: once all of them are published, one delete by group. */
   group?: string;
-  /** EJSON of the mutations (keeps `$set` keys and BSON types storable on every backend). */
-  mutations: string;
+  /**
+   * The mutations as one BSON document `{m: [...]}` inside a Binary: `$set` keys and BSON types
+   * survive on every backend, and the record stays small (FerretDB decodes every record it reads).
+   * Records of older versions hold canonical EJSON text instead.
+   */
+  mutations: string | { buffer: Uint8Array };
   events: Array<
     Omit<OutboxEvent, 'value' | 'occurredAt'> & { value: Buffer | { buffer: Buffer }; occurredAt: Date }
   >;
@@ -142,7 +147,7 @@ export class Outbox {
         createdAt: now,
         createdSlot: changeSlotOf(now),
         group,
-        mutations: EJSON.stringify(c.mutations, { relaxed: false }),
+        mutations: new BSON.Binary(BSON.serialize({ m: c.mutations })),
         events: c.events,
       })),
       { ordered: true },
@@ -316,7 +321,9 @@ async function madeBy(collection: Collection, id: unknown, changeId: string): Pr
 
 /** The claim an update guarded by `version` takes first: `<collection>/<id>/<version>`. */
 function versionClaimId(m: Extract<Mutation, { op: 'update' }>): string | undefined {
-  const version = (m.filter as Record<string, unknown>).version;
+  const raw = (m.filter as Record<string, unknown>).version;
+  // A replayed change holds its numbers as BSON types (Int32, Double).
+  const version = typeof raw === 'object' && raw !== null && '_bsontype' in raw ? Number(raw.valueOf()) : raw;
   return typeof version === 'number' ? `${m.collection}/${String(m.filter._id)}/${version}` : undefined;
 }
 
@@ -331,8 +338,11 @@ function withChangeMark(update: Record<string, unknown>, changeId: string): Reco
   return { ...update, $push: { ...push, _changes: { $each: [changeId], $slice: -RECENT_CHANGES } } };
 }
 
-export function decodeMutations(record: { mutations: string }): Mutation[] {
-  return EJSON.parse(record.mutations, { relaxed: false }) as Mutation[];
+export function decodeMutations(record: Pick<OutboxRecord, 'mutations'>): Mutation[] {
+  if (typeof record.mutations === 'string')
+    return EJSON.parse(record.mutations, { relaxed: false }) as Mutation[];
+  // promoteValues off: numbers come back as the BSON types they were written with.
+  return BSON.deserialize(record.mutations.buffer, { promoteValues: false }).m as Mutation[];
 }
 
 function toBuffer(value: Buffer | { buffer: Buffer } | Uint8Array): Buffer {
