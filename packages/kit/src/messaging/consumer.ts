@@ -30,11 +30,20 @@ export interface EventContext {
 /** Handles one event type. Throwing means "try again"; after the last attempt it is dead-lettered. */
 export type EventHandler = (ctx: EventContext) => Promise<void>;
 
+/**
+ * Handles a run of consecutive events of one type at once (e.g. one insert for many). It must be
+ * safe to repeat: when it throws, each event of the run is handled again by the type's plain
+ * handler, with the usual retries and dead-lettering.
+ */
+export type BatchEventHandler = (events: EventContext[]) => Promise<void>;
+
 export interface ConsumerDefinition {
   groupId: string;
   topics: string[];
   /** Handlers by fully qualified event type; other types on the topics are skipped. */
   handlers: Record<string, EventHandler>;
+  /** Optional batch handlers, by event type (each type also needs its plain handler). */
+  batchHandlers?: Record<string, BatchEventHandler>;
 }
 
 /**
@@ -167,8 +176,11 @@ export class IdempotentConsumer {
     const refused = await this.claimAll(wanted);
     const seen = new Set<string>();
     const completions: ProcessedEvent[] = [];
+    const complete = (eventId: string) =>
+      completions.push({ _id: `${this.key(eventId)}/done`, at: new Date() });
     try {
-      for (const item of items) {
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
         if (!item.envelope) {
           await this.deadLetter(topic, partition, item.message, item.error!, 1);
           metrics.consumed.inc({ topic, type: 'undecodable', result: 'dead-lettered' });
@@ -176,6 +188,24 @@ export class IdempotentConsumer {
         }
         if (!item.handler) {
           metrics.consumed.inc({ topic, type: item.envelope.eventType, result: 'ignored' });
+          continue;
+        }
+        const fresh = (x: (typeof items)[number]) =>
+          !!x.envelope && !seen.has(x.envelope.eventId) && !refused.has(x.envelope.eventId);
+        const batchHandler = definition.batchHandlers?.[item.envelope.eventType];
+        if (batchHandler && fresh(item)) {
+          // The run of consecutive fresh events of this type, handled at once.
+          let end = i;
+          const run: Array<{ message: KafkaMessage; envelope: EventEnvelope; handler: EventHandler }> = [];
+          while (end < items.length) {
+            const next = items[end]!;
+            if (!next.envelope || next.envelope.eventType !== item.envelope.eventType || !fresh(next)) break;
+            seen.add(next.envelope.eventId);
+            run.push({ message: next.message, envelope: next.envelope, handler: next.handler! });
+            end++;
+          }
+          i = end - 1;
+          for (const eventId of await this.handleRun(topic, partition, run, batchHandler)) complete(eventId);
           continue;
         }
         const { eventId } = item.envelope;
@@ -186,12 +216,75 @@ export class IdempotentConsumer {
           claimed: !repeat && !refused.has(eventId),
           repeat,
         });
-        if (done) completions.push({ _id: `${this.key(eventId)}/done`, at: new Date() });
+        if (done) complete(eventId);
       }
     } finally {
       // Outside the retries: a failure to record completion must not apply the events again.
       await this.insertAll(completions);
     }
+  }
+
+  /**
+   * A run of claimed events for a batch handler; the ids applied. When the batch handler fails,
+   * every event is handled again on its own (retries, dead-letter topic).
+   */
+  private async handleRun(
+    topic: string,
+    partition: number,
+    run: Array<{ message: KafkaMessage; envelope: EventEnvelope; handler: EventHandler }>,
+    batchHandler: BatchEventHandler,
+  ): Promise<string[]> {
+    const { definition, logger, metrics } = this.options;
+    const started = process.hrtime.bigint();
+    const type = run[0]!.envelope.eventType;
+    const contexts: EventContext[] = run.map(({ message, envelope }) => ({
+      envelope,
+      topic,
+      partition,
+      offset: message.offset,
+      logger: logger.child({ eventId: envelope.eventId, eventType: envelope.eventType }),
+    }));
+    try {
+      await inSpan(
+        `${topic} process`,
+        {
+          kind: SpanKind.CONSUMER,
+          // The batch continues the trace of its first event.
+          parent: extractTraceContext(run[0]!.message.headers as Record<string, unknown> | undefined),
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.destination.name': topic,
+            'messaging.operation.type': 'process',
+            'messaging.consumer.group.name': definition.groupId,
+            'messaging.batch.message_count': run.length,
+            'employment.event_type': type,
+          },
+        },
+        () => batchHandler(contexts),
+      );
+      metrics.consumed.inc({ topic, type, result: 'applied' }, run.length);
+      metrics.consumedRuns.observe({ topic, type, result: 'applied' }, run.length);
+      metrics.consumeDuration.observe(
+        { topic },
+        Number(process.hrtime.bigint() - started) / 1e9 / run.length,
+      );
+      return run.map((r) => r.envelope.eventId);
+    } catch (err) {
+      logger.warn(
+        { err, events: run.length, eventType: type },
+        'batch handler failed; handling the events one by one',
+      );
+      metrics.consumedRuns.observe({ topic, type, result: 'retried-one-by-one' }, run.length);
+    }
+    const applied: string[] = [];
+    for (const r of run) {
+      const done = await this.handleOne(topic, partition, r.message, r.envelope, r.handler, {
+        claimed: true,
+        repeat: false,
+      });
+      if (done) applied.push(r.envelope.eventId);
+    }
+    return applied;
   }
 
   /** Handles one event; true when it was applied (and its completion is to be recorded). */

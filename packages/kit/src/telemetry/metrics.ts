@@ -11,6 +11,7 @@ export class Metrics {
   readonly outboxLag: Histogram;
   readonly consumed: Counter<'topic' | 'type' | 'result'>;
   readonly consumeDuration: Histogram<'topic'>;
+  readonly consumedRuns: Histogram<'topic' | 'type' | 'result'>;
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -50,6 +51,13 @@ export class Metrics {
       name: 'outbox_publish_lag_seconds',
       help: 'Time from the state change to the Kafka acknowledgement',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
+      registers,
+    });
+    this.consumedRuns = new Histogram({
+      name: 'consumer_batch_run_events',
+      help: 'Events per run given to a batch handler, by result: applied, or retried one by one',
+      labelNames: ['topic', 'type', 'result'],
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
       registers,
     });
     this.consumed = new Counter({

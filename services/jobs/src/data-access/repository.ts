@@ -123,6 +123,23 @@ export class JobsRepository {
   }
 
   /**
+   * Creates candidate records at once (registrations: one insert for many). The positions refused
+   * because the record exists already are returned, for the versioned path.
+   */
+  async insertCandidates(docs: CandidateDocument[]): Promise<number[]> {
+    if (docs.length === 0) return [];
+    try {
+      await this.candidates.collection.insertMany(docs as never[], { ordered: false });
+      return [];
+    } catch (err) {
+      const writeErrors = (err as { writeErrors?: Array<{ index: number; code: number }> }).writeErrors;
+      if (!writeErrors && isDuplicateKeyError(err)) return docs.length === 1 ? [0] : docs.map((_, i) => i);
+      if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw err;
+      return writeErrors.map((w) => w.index);
+    }
+  }
+
+  /**
    * Applies a newer version of part of a candidate (or household) record: the filter keeps only
    * records holding an older version, and an upsert creates the record if none exists. When the
    * record holds this version or a newer one, the upsert collides with the existing `_id` and the

@@ -58,18 +58,41 @@ export function candidatesConsumer(options: {
     }
   };
 
+  const registered = (ctx: EventContext) => {
+    const event = decodePayload(ResidentRegisteredSchema, ctx.envelope);
+    requireIds(ctx, { residentId: event.residentId, communityCode: event.communityCode });
+    return {
+      residentId: event.residentId,
+      change: fromRegistered(event, envelopeOccurredAt(ctx.envelope), new Date()),
+    };
+  };
+
   return {
     groupId: options.groupId,
     topics: [options.topic],
+    batchHandlers: {
+      // A run of registrations is one insert; a person already held takes the versioned path.
+      [ResidentRegisteredSchema.typeName]: async (contexts) => {
+        const changes = contexts.map(registered);
+        const docs = changes.map(
+          ({ residentId, change }) =>
+            ({
+              _id: residentId,
+              ...change.update.$setOnInsert,
+              ...change.update.$set,
+            }) as unknown as CandidateDocument,
+        );
+        const refused = new Set(await repository.insertCandidates(docs));
+        for (let i = 0; i < docs.length; i++) {
+          if (!refused.has(i)) pool.putCandidate(docs[i]!);
+          else await applyCandidate(contexts[i]!, changes[i]!.residentId, changes[i]!.change);
+        }
+      },
+    },
     handlers: {
       [ResidentRegisteredSchema.typeName]: async (ctx) => {
-        const event = decodePayload(ResidentRegisteredSchema, ctx.envelope);
-        requireIds(ctx, { residentId: event.residentId, communityCode: event.communityCode });
-        await applyCandidate(
-          ctx,
-          event.residentId,
-          fromRegistered(event, envelopeOccurredAt(ctx.envelope), new Date()),
-        );
+        const { residentId, change } = registered(ctx);
+        await applyCandidate(ctx, residentId, change);
       },
       [ResidentProfileChangedSchema.typeName]: async (ctx) => {
         const event = decodePayload(ResidentProfileChangedSchema, ctx.envelope);
