@@ -111,7 +111,8 @@ export class IdempotentConsumer {
       // A crashed member's partitions move on after 10 s (the broker's minimum is 6 s).
       sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
-      // Short fetch long-polls: a stop (which waits for the poll in flight) takes a second, not five.
+      // Short fetch long-polls (a stop waits for the poll in flight), which wait for a few
+      // messages to gather under load (service.ts passes CONSUMER_MIN_BYTES, CONSUMER_MAX_WAIT_MS).
       minBytes: this.options.minBytes,
       maxWaitTimeInMs: this.options.maxWaitTimeInMs,
       retry: { retries: 10 },
