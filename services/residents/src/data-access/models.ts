@@ -78,6 +78,8 @@ export interface CommunityStatsDocument {
   deliveries?: Partial<Record<ServiceKind, number>>;
   openWarnings?: number;
   updatedAt: Date;
+  /** Per `<topic>:<partition>` of the events counted here, the last offset counted. */
+  applied?: Record<string, number>;
 }
 
 /** A node of the administrative tree: city, district, street, community or building (楼院). */

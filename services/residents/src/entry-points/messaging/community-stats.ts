@@ -15,6 +15,7 @@ import {
 import {
   type ConsumerDefinition,
   decodePayload,
+  type EventContext,
   envelopeOccurredAt,
   isDuplicateKeyError,
 } from '@employment/kit';
@@ -52,53 +53,108 @@ export function communityStatsConsumer(
 ): ConsumerDefinition {
   const stats = store.collection<CommunityStatsDocument>(COLLECTIONS.communityStats);
   const coverage = store.collection<SurveyCoverageMark>(COLLECTIONS.surveyCoverage);
-  const bump = (community: string, inc: Record<string, number>, at: Date) =>
-    stats.updateOne({ _id: community }, { $inc: inc, $set: { updatedAt: at } }, { upsert: true });
+  /**
+   * Adds `inc` to a community's counters for the events at offsets `first`..`last` of one
+   * partition. Each counter document keeps, per partition, the last offset it counted
+   * (`applied.<topic>:<partition>`): events at or below it were counted, so a redelivery after a
+   * crash, or a run handled again one by one, never counts twice. (A partition is read in order.)
+   */
+  const bumpRange = async (
+    ctx: EventContext,
+    community: string,
+    inc: Record<string, number>,
+    at: Date,
+    first: number,
+    last: number,
+  ) => {
+    const mark = `applied.${ctx.topic.replace(/\./g, '_')}:${ctx.partition}`;
+    try {
+      await stats.updateOne(
+        { _id: community, $or: [{ [mark]: { $exists: false } }, { [mark]: { $lt: first } }] },
+        { $inc: inc, $set: { updatedAt: at, [mark]: last } },
+        { upsert: true },
+      );
+    } catch (err) {
+      // The counters exist and counted these offsets already: the upsert collided with them.
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+  };
+  const bump = (ctx: EventContext, community: string, inc: Record<string, number>, at: Date) =>
+    bumpRange(ctx, community, inc, at, Number(ctx.offset), Number(ctx.offset));
+
+  const registered = (ctx: EventContext) => {
+    const { envelope } = ctx;
+    const event = decodePayload(ResidentRegisteredSchema, envelope);
+    if (!isCommunity(event.communityCode)) {
+      throw new Error(`ResidentRegistered ${envelope.eventId} has no valid community code`);
+    }
+    const status = employmentStatusFromPb.get(event.employmentStatus);
+    if (!status) throw new Error(`ResidentRegistered ${envelope.eventId} has an unknown employment status`);
+    return { community: event.communityCode, status, at: envelopeOccurredAt(envelope) };
+  };
 
   return {
     groupId: options.groupId,
     topics: [options.topic],
-    handlers: {
-      [ResidentRegisteredSchema.typeName]: async ({ envelope }) => {
-        const event = decodePayload(ResidentRegisteredSchema, envelope);
-        if (!isCommunity(event.communityCode)) {
-          throw new Error(`ResidentRegistered ${envelope.eventId} has no valid community code`);
+    batchHandlers: {
+      // A run of registrations: one update per community, for all its people in the run.
+      [ResidentRegisteredSchema.typeName]: async (contexts) => {
+        const byCommunity = new Map<
+          string,
+          { inc: Record<string, number>; at: Date; first: number; last: number }
+        >();
+        for (const ctx of contexts) {
+          const { community, status, at } = registered(ctx);
+          const offset = Number(ctx.offset);
+          const held = byCommunity.get(community) ?? { inc: {}, at, first: offset, last: offset };
+          held.inc.registered = (held.inc.registered ?? 0) + 1;
+          held.inc[`byStatus.${status}`] = (held.inc[`byStatus.${status}`] ?? 0) + 1;
+          if (at > held.at) held.at = at;
+          held.last = offset;
+          byCommunity.set(community, held);
         }
-        const status = employmentStatusFromPb.get(event.employmentStatus);
-        if (!status)
-          throw new Error(`ResidentRegistered ${envelope.eventId} has an unknown employment status`);
-        await bump(
-          event.communityCode,
-          { registered: 1, [`byStatus.${status}`]: 1 },
-          envelopeOccurredAt(envelope),
+        const first = contexts[0]!;
+        await Promise.all(
+          [...byCommunity].map(([community, c]) => bumpRange(first, community, c.inc, c.at, c.first, c.last)),
         );
       },
-      [EmploymentStatusChangedSchema.typeName]: async ({ envelope }) => {
+    },
+    handlers: {
+      [ResidentRegisteredSchema.typeName]: async (ctx) => {
+        const { community, status, at } = registered(ctx);
+        await bump(ctx, community, { registered: 1, [`byStatus.${status}`]: 1 }, at);
+      },
+      [EmploymentStatusChangedSchema.typeName]: async (ctx) => {
+        const { envelope } = ctx;
         const event = decodePayload(EmploymentStatusChangedSchema, envelope);
         const from = employmentStatusFromPb.get(event.previousStatus);
         const to = employmentStatusFromPb.get(event.status);
         if (!isCommunity(event.communityCode) || !from || !to || from === to) return;
         await bump(
+          ctx,
           event.communityCode,
           { [`byStatus.${from}`]: -1, [`byStatus.${to}`]: 1 },
           envelopeOccurredAt(envelope),
         );
       },
-      [ResidentProfileChangedSchema.typeName]: async ({ envelope }) => {
+      [ResidentProfileChangedSchema.typeName]: async (ctx) => {
+        const { envelope } = ctx;
         const event = decodePayload(ResidentProfileChangedSchema, envelope);
         const moved = event.previousCommunityCode && event.previousCommunityCode !== event.communityCode;
         const status = employmentStatusFromPb.get(event.employmentStatus);
         if (!moved || !status || !isCommunity(event.communityCode)) return;
         const at = envelopeOccurredAt(envelope);
-        await bump(event.previousCommunityCode, { registered: -1, [`byStatus.${status}`]: -1 }, at);
-        await bump(event.communityCode, { registered: 1, [`byStatus.${status}`]: 1 }, at);
+        await bump(ctx, event.previousCommunityCode, { registered: -1, [`byStatus.${status}`]: -1 }, at);
+        await bump(ctx, event.communityCode, { registered: 1, [`byStatus.${status}`]: 1 }, at);
       },
-      [HouseholdRegisteredSchema.typeName]: async ({ envelope }) => {
+      [HouseholdRegisteredSchema.typeName]: async (ctx) => {
+        const { envelope } = ctx;
         const event = decodePayload(HouseholdRegisteredSchema, envelope);
         if (isCommunity(event.communityCode))
-          await bump(event.communityCode, { households: 1 }, envelopeOccurredAt(envelope));
+          await bump(ctx, event.communityCode, { households: 1 }, envelopeOccurredAt(envelope));
       },
-      [HouseholdStatusChangedSchema.typeName]: async ({ envelope }) => {
+      [HouseholdStatusChangedSchema.typeName]: async (ctx) => {
+        const { envelope } = ctx;
         const event = decodePayload(HouseholdStatusChangedSchema, envelope);
         const inc: Record<string, number> = {};
         if (event.zeroEmployment !== event.previousZeroEmployment)
@@ -106,9 +162,10 @@ export function communityStatsConsumer(
         if (event.doubleUnemployed !== event.previousDoubleUnemployed)
           inc.doubleUnemployedHouseholds = event.doubleUnemployed ? 1 : -1;
         if (Object.keys(inc).length > 0 && isCommunity(event.communityCode))
-          await bump(event.communityCode, inc, envelopeOccurredAt(envelope));
+          await bump(ctx, event.communityCode, inc, envelopeOccurredAt(envelope));
       },
-      [SurveyRecordedSchema.typeName]: async ({ envelope }) => {
+      [SurveyRecordedSchema.typeName]: async (ctx) => {
+        const { envelope } = ctx;
         const event = decodePayload(SurveyRecordedSchema, envelope);
         if (!isCommunity(event.communityCode)) return;
         const at = envelopeOccurredAt(envelope);
@@ -126,38 +183,44 @@ export function communityStatsConsumer(
             if (!isDuplicateKeyError(err)) throw err;
           }
         }
-        await bump(event.communityCode, inc, at);
+        await bump(ctx, event.communityCode, inc, at);
       },
-      [CertificateIssuedSchema.typeName]: async ({ envelope }) => {
+      [CertificateIssuedSchema.typeName]: async (ctx) => {
+        const { envelope } = ctx;
         const event = decodePayload(CertificateIssuedSchema, envelope);
         if (isCommunity(event.communityCode))
           await bump(
+            ctx,
             event.communityCode,
             { certificatesIssued: 1, certificatesActive: 1 },
             envelopeOccurredAt(envelope),
           );
       },
-      [CertificateRevokedSchema.typeName]: async ({ envelope }) => {
+      [CertificateRevokedSchema.typeName]: async (ctx) => {
+        const { envelope } = ctx;
         const event = decodePayload(CertificateRevokedSchema, envelope);
         // Only an issued certificate (one with a number) was counted as active.
         if (isCommunity(event.communityCode) && event.number)
-          await bump(event.communityCode, { certificatesActive: -1 }, envelopeOccurredAt(envelope));
+          await bump(ctx, event.communityCode, { certificatesActive: -1 }, envelopeOccurredAt(envelope));
       },
-      [ServiceDeliveredSchema.typeName]: async ({ envelope }) => {
+      [ServiceDeliveredSchema.typeName]: async (ctx) => {
+        const { envelope } = ctx;
         const event = decodePayload(ServiceDeliveredSchema, envelope);
         const kind = serviceKindFromPb[event.kind];
         if (isCommunity(event.communityCode) && kind)
-          await bump(event.communityCode, { [`deliveries.${kind}`]: 1 }, envelopeOccurredAt(envelope));
+          await bump(ctx, event.communityCode, { [`deliveries.${kind}`]: 1 }, envelopeOccurredAt(envelope));
       },
-      [WarningRaisedSchema.typeName]: async ({ envelope }) => {
+      [WarningRaisedSchema.typeName]: async (ctx) => {
+        const { envelope } = ctx;
         const event = decodePayload(WarningRaisedSchema, envelope);
         if (isCommunity(event.communityCode))
-          await bump(event.communityCode, { openWarnings: 1 }, envelopeOccurredAt(envelope));
+          await bump(ctx, event.communityCode, { openWarnings: 1 }, envelopeOccurredAt(envelope));
       },
-      [WarningResolvedSchema.typeName]: async ({ envelope }) => {
+      [WarningResolvedSchema.typeName]: async (ctx) => {
+        const { envelope } = ctx;
         const event = decodePayload(WarningResolvedSchema, envelope);
         if (isCommunity(event.communityCode))
-          await bump(event.communityCode, { openWarnings: -1 }, envelopeOccurredAt(envelope));
+          await bump(ctx, event.communityCode, { openWarnings: -1 }, envelopeOccurredAt(envelope));
       },
     },
   };
