@@ -4,7 +4,7 @@ import type { Connection } from 'mongoose';
 import { isDuplicateKeyError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
-import { extractTraceContext, inSpan, SpanKind } from '../telemetry/tracing.ts';
+import { extractTraceContext, inSpan, SpanKind, tracer } from '../telemetry/tracing.ts';
 import { decodeEnvelope } from './events.ts';
 import { deadLetterTopic } from './kafka.ts';
 
@@ -245,24 +245,30 @@ export class IdempotentConsumer {
       offset: message.offset,
       logger: logger.child({ eventId: envelope.eventId, eventType: envelope.eventType }),
     }));
-    try {
-      await inSpan(
+    // Each event gets its consumer span in its own trace (the request that caused it), around the
+    // one call that handles them all.
+    const spans = run.map(({ message, envelope }) =>
+      tracer().startSpan(
         `${topic} process`,
         {
           kind: SpanKind.CONSUMER,
-          // The batch continues the trace of its first event.
-          parent: extractTraceContext(run[0]!.message.headers as Record<string, unknown> | undefined),
           attributes: {
             'messaging.system': 'kafka',
             'messaging.destination.name': topic,
             'messaging.operation.type': 'process',
             'messaging.consumer.group.name': definition.groupId,
+            'messaging.message.id': envelope.eventId,
+            'messaging.kafka.offset': Number(message.offset),
             'messaging.batch.message_count': run.length,
             'employment.event_type': type,
           },
         },
-        () => batchHandler(contexts),
-      );
+        extractTraceContext(message.headers as Record<string, unknown> | undefined),
+      ),
+    );
+    try {
+      await batchHandler(contexts);
+      for (const span of spans) span.end();
       metrics.consumed.inc({ topic, type, result: 'applied' }, run.length);
       metrics.consumedRuns.observe({ topic, type, result: 'applied' }, run.length);
       metrics.consumeDuration.observe(
@@ -271,6 +277,10 @@ export class IdempotentConsumer {
       );
       return run.map((r) => r.envelope.eventId);
     } catch (err) {
+      for (const span of spans) {
+        span.setAttribute('employment.batch_retried_one_by_one', true);
+        span.end();
+      }
       logger.warn(
         { err, events: run.length, eventType: type },
         'batch handler failed; handling the events one by one',

@@ -3,8 +3,9 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger, initTracing, type Logger, SpanKind } from '@employment/kit';
-import { eventually, testInfra, uniqueName } from '@employment/testing';
+import { EmploymentStatus, ResidentRegisteredSchema } from '@employment/contracts';
+import { buildEvent, createLogger, initTracing, type Logger, SpanKind } from '@employment/kit';
+import { eventually, testInfra, testProducer, uniqueName } from '@employment/testing';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ResidentsConfig } from '../../src/config.ts';
 import { consumerGroups } from '../../src/entry-points/messaging/community-stats.ts';
@@ -234,6 +235,63 @@ describe('operations: auth, probes, metrics, limits, logs, traces', () => {
       .find((s) => s.kind === SpanKind.SERVER && s.spanContext().traceId === traceId);
     expect(serverSpan?.name).toBe('HTTP POST registerResident');
     expect(consumerSpan.attributes['messaging.destination.name']).toBe(config.RESIDENTS_EVENTS_TOPIC);
+  });
+
+  it('when several traced events are handled as one run, then each continues its own trace', async () => {
+    spans.reset();
+    const traceIds = Array.from(
+      { length: 4 },
+      (_, i) => `${String(i + 1).repeat(8)}77b34da6a3ce929d0e0e4736`,
+    );
+    const producer = await testProducer();
+    try {
+      await producer.send({
+        topic: config.RESIDENTS_EVENTS_TOPIC,
+        acks: -1,
+        messages: traceIds.map((traceId) => {
+          const residentId = crypto.randomUUID();
+          const event = buildEvent('residents', {
+            topic: config.RESIDENTS_EVENTS_TOPIC,
+            subject: residentId,
+            communityCode: '420102001001',
+            schema: ResidentRegisteredSchema,
+            payload: {
+              residentId,
+              communityCode: '420102001001',
+              fullName: '测试',
+              employmentStatus: EmploymentStatus.UNEMPLOYED,
+            },
+          });
+          // One key: one partition, so the four reach the counters' consumer as one run.
+          return {
+            key: 'one-run',
+            value: event.value,
+            headers: {
+              ...event.headers,
+              'event-id': event.eventId,
+              traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+            },
+          };
+        }),
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    const statsGroup = consumerGroups(config.CONSUMER_GROUP_PREFIX).communityStats;
+    const consumerSpans = await eventually(
+      () => {
+        const found = spans
+          .getFinishedSpans()
+          .filter(
+            (s) =>
+              s.kind === SpanKind.CONSUMER && s.attributes['messaging.consumer.group.name'] === statsGroup,
+          );
+        return traceIds.every((id) => found.some((s) => s.spanContext().traceId === id)) ? found : undefined;
+      },
+      { what: 'a consumer span in each trace' },
+    );
+    const inRuns = consumerSpans.filter((s) => traceIds.includes(s.spanContext().traceId));
+    expect(inRuns.map((s) => s.attributes['messaging.batch.message_count'])).toEqual([4, 4, 4, 4]);
   });
 
   it('when the store becomes unreachable, then readiness turns false, and true again when it is back', async () => {
