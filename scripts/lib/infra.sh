@@ -228,6 +228,15 @@ infra_stop() {
 }
 
 infra_wipe() {
+  # The services and the token issuer keep their pid files in the state folder: wiping it under
+  # them would leave them running with nothing to stop them by.
+  local f running=()
+  for f in "$PIDS"/*.pid; do
+    [[ -e "$f" ]] || continue
+    case "$(basename "$f" .pid)" in redis | ferretdb | kafka) continue ;; esac
+    pid_alive "$f" && running+=("$(basename "$f" .pid)")
+  done
+  ((${#running[@]} == 0)) || die "still running: ${running[*]}; stop the platform first (scripts/stop)"
   infra_stop
   rm -rf "$STATE" "$PG_DATA"
 }
