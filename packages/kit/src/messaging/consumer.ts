@@ -3,6 +3,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from '
 import type { Connection } from 'mongoose';
 import { isDuplicateKeyError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { insertManyRefusingDuplicates } from '../store/mongo.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { extractTraceContext, inSpan, SpanKind, tracer } from '../telemetry/tracing.ts';
 import { decodeEnvelope } from './events.ts';
@@ -235,7 +236,7 @@ export class IdempotentConsumer {
     run: Array<{ message: KafkaMessage; envelope: EventEnvelope; handler: EventHandler }>,
     batchHandler: BatchEventHandler,
   ): Promise<string[]> {
-    const { definition, logger, metrics } = this.options;
+    const { logger, metrics } = this.options;
     const started = process.hrtime.bigint();
     const type = run[0]!.envelope.eventType;
     const contexts: EventContext[] = run.map(({ message, envelope }) => ({
@@ -253,14 +254,8 @@ export class IdempotentConsumer {
         {
           kind: SpanKind.CONSUMER,
           attributes: {
-            'messaging.system': 'kafka',
-            'messaging.destination.name': topic,
-            'messaging.operation.type': 'process',
-            'messaging.consumer.group.name': definition.groupId,
-            'messaging.message.id': envelope.eventId,
-            'messaging.kafka.offset': Number(message.offset),
+            ...this.spanAttributes(topic, message, envelope),
             'messaging.batch.message_count': run.length,
-            'employment.event_type': type,
           },
         },
         extractTraceContext(message.headers as Record<string, unknown> | undefined),
@@ -307,7 +302,7 @@ export class IdempotentConsumer {
     handler: EventHandler,
     claim: { claimed: boolean; repeat: boolean },
   ): Promise<boolean> {
-    const { definition, logger, metrics } = this.options;
+    const { logger, metrics } = this.options;
     const started = process.hrtime.bigint();
     const parent = extractTraceContext(message.headers as Record<string, unknown> | undefined);
     return inSpan(
@@ -315,15 +310,7 @@ export class IdempotentConsumer {
       {
         kind: SpanKind.CONSUMER,
         parent,
-        attributes: {
-          'messaging.system': 'kafka',
-          'messaging.destination.name': topic,
-          'messaging.operation.type': 'process',
-          'messaging.consumer.group.name': definition.groupId,
-          'messaging.message.id': envelope.eventId,
-          'messaging.kafka.offset': Number(message.offset),
-          'employment.event_type': envelope.eventType,
-        },
+        attributes: this.spanAttributes(topic, message, envelope),
       },
       async (span) => {
         const eventLogger = logger.child({ eventId: envelope.eventId, eventType: envelope.eventType });
@@ -367,18 +354,21 @@ export class IdempotentConsumer {
     return new Set(refused.map((i) => eventIds[i]!));
   }
 
-  /** insertMany, unordered; the positions refused as duplicates (anything else throws). */
-  private async insertAll(rows: ProcessedEvent[]): Promise<number[]> {
-    if (rows.length === 0) return [];
-    try {
-      await this.processed.insertMany(rows, { ordered: false });
-      return [];
-    } catch (err) {
-      const writeErrors = (err as { writeErrors?: Array<{ index: number; code: number }> }).writeErrors;
-      if (!writeErrors && isDuplicateKeyError(err)) return rows.length === 1 ? [0] : rows.map((_, i) => i);
-      if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw err;
-      return writeErrors.map((w) => w.index);
-    }
+  private insertAll(rows: ProcessedEvent[]): Promise<number[]> {
+    return insertManyRefusingDuplicates(this.processed, rows);
+  }
+
+  /** The attributes of an event's consumer span (OpenTelemetry messaging conventions). */
+  private spanAttributes(topic: string, message: KafkaMessage, envelope: EventEnvelope) {
+    return {
+      'messaging.system': 'kafka',
+      'messaging.destination.name': topic,
+      'messaging.operation.type': 'process',
+      'messaging.consumer.group.name': this.options.definition.groupId,
+      'messaging.message.id': envelope.eventId,
+      'messaging.kafka.offset': Number(message.offset),
+      'employment.event_type': envelope.eventType,
+    };
   }
 
   private key(eventId: string): string {

@@ -4,6 +4,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { isDuplicateKeyError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { changeSlotOf, changeSlotsSince } from '../store/change-slots.ts';
+import { insertManyRefusingDuplicates } from '../store/mongo.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import type { OutboxEvent } from './events.ts';
 
@@ -183,8 +184,8 @@ export class Outbox {
       for (const [collection, items] of inserts) {
         // Every inserted document carries the id of the change that made it, so a replay can tell
         // its own earlier insert from another writer's record with the same id.
-        const refused = await this.insertAll(
-          collection,
+        const refused = await insertManyRefusingDuplicates(
+          this.connection.collection(collection),
           items.map((i) =>
             stamped((i.mutation as Extract<Mutation, { op: 'insert' }>).document, i.change.id),
           ),
@@ -267,20 +268,6 @@ export class Outbox {
   /** Forgets version claims older than `olderThan`; the version filter still refuses stale writers. */
   async pruneClaims(olderThan: Date): Promise<number> {
     return (await this.claims.deleteMany({ at: { $lt: olderThan } })).deletedCount;
-  }
-
-  /** insertMany that returns the positions refused as duplicates instead of throwing. */
-  private async insertAll(collection: string, documents: object[]): Promise<number[]> {
-    try {
-      await this.connection.collection(collection).insertMany(documents as never[], { ordered: false });
-      return [];
-    } catch (err) {
-      const writeErrors = (err as { writeErrors?: Array<{ index: number; code: number }> }).writeErrors;
-      if (!isDuplicateKeyError(err) && !writeErrors) throw err;
-      const list = writeErrors ?? [];
-      if (list.some((w) => w.code !== 11000)) throw err;
-      return list.map((w) => w.index);
-    }
   }
 
   /**

@@ -1,4 +1,5 @@
 import mongoose, { type Connection, Schema } from 'mongoose';
+import { isDuplicateKeyError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 export type { Connection };
@@ -69,4 +70,25 @@ export function registerKitModels(connection: Connection): void {
   audit.index({ subjectId: 1, at: 1 }, { name: 'subject_at' });
   audit.index({ actor: 1, at: 1 }, { name: 'actor_at' });
   connection.model('AuditEntry', audit);
+}
+
+/**
+ * Inserts documents unordered and answers the positions refused by a unique index (E11000),
+ * instead of throwing: the caller decides what a duplicate means. Any other error is thrown.
+ */
+export async function insertManyRefusingDuplicates(
+  collection: { insertMany: (docs: never[], options: { ordered: false }) => Promise<unknown> },
+  documents: readonly object[],
+): Promise<number[]> {
+  if (documents.length === 0) return [];
+  try {
+    await collection.insertMany(documents as never[], { ordered: false });
+    return [];
+  } catch (err) {
+    const writeErrors = (err as { writeErrors?: Array<{ index: number; code: number }> }).writeErrors;
+    if (!writeErrors && isDuplicateKeyError(err))
+      return documents.length === 1 ? [0] : documents.map((_, i) => i);
+    if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw err;
+    return writeErrors.map((w) => w.index);
+  }
 }

@@ -1,4 +1,9 @@
-import { changeSlotsSince, GroupedInsert, isDuplicateKeyError } from '@employment/kit';
+import {
+  changeSlotsSince,
+  GroupedInsert,
+  insertManyRefusingDuplicates,
+  isDuplicateKeyError,
+} from '@employment/kit';
 import type { Connection, Model } from 'mongoose';
 import type {
   AuditEntry,
@@ -126,17 +131,8 @@ export class JobsRepository {
    * Creates candidate records at once (registrations: one insert for many). The positions refused
    * because the record exists already are returned, for the versioned path.
    */
-  async insertCandidates(docs: CandidateDocument[]): Promise<number[]> {
-    if (docs.length === 0) return [];
-    try {
-      await this.candidates.collection.insertMany(docs as never[], { ordered: false });
-      return [];
-    } catch (err) {
-      const writeErrors = (err as { writeErrors?: Array<{ index: number; code: number }> }).writeErrors;
-      if (!writeErrors && isDuplicateKeyError(err)) return docs.length === 1 ? [0] : docs.map((_, i) => i);
-      if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw err;
-      return writeErrors.map((w) => w.index);
-    }
+  insertCandidates(docs: CandidateDocument[]): Promise<number[]> {
+    return insertManyRefusingDuplicates(this.candidates.collection, docs);
   }
 
   /**

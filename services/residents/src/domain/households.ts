@@ -43,7 +43,7 @@ import {
 } from './household-status.ts';
 import { type AcceptedRegistration, checkRegistration, type RegistrationInput } from './registration.ts';
 import { describeProblems, type Registry } from './registry.ts';
-import { newTrackingCard, trackingCardAuditView, trackingCardKey, trackingCardOpened } from './tracking.ts';
+import { openingOfCard } from './tracking.ts';
 import type { HouseholdRelation } from './vocabulary.ts';
 import type { Warnings } from './warnings.ts';
 
@@ -330,22 +330,10 @@ export class Households {
     mutations: Mutation[],
     events: EventDraft[],
   ) {
-    const card = newTrackingCard(household, 'residents', household.updatedAt);
-    mutations.push(
-      claim(trackingCardKey(household._id), household.updatedAt),
-      { op: 'insert', collection: COLLECTIONS.trackingCards, document: card },
-      insertAudit(
-        auditEntry(
-          actor,
-          'tracking-card.opened',
-          { type: 'household', id: household._id, communityCode: household.communityCode },
-          null,
-          trackingCardAuditView(card),
-          household.updatedAt,
-        ),
-      ),
-    );
-    events.push(trackingCardOpened(this.deps.topic, card));
+    // Opened by the registry itself, in the change the caller made.
+    const opening = openingOfCard(actor, household, this.deps.topic, household.updatedAt, 'residents');
+    mutations.push(...opening.mutations);
+    events.push(opening.event);
   }
 
   async create(

@@ -167,6 +167,39 @@ export function newTrackingCard(
   };
 }
 
+/**
+ * Opening a household's card: its claim (one card per household), its insert and audit entry, and
+ * its TrackingCardOpened event, to put in any change. `openedBy` is the caller, or the registry
+ * when a household's change opens it.
+ */
+export function openingOfCard(
+  actor: Actor,
+  household: HouseholdDocument,
+  topic: string,
+  at: Date,
+  openedBy: string = actor.principal.clientId,
+): { card: TrackingCardDocument; mutations: Mutation[]; event: EventDraft } {
+  const card = newTrackingCard(household, openedBy, at);
+  return {
+    card,
+    mutations: [
+      claim(trackingCardKey(household._id), at),
+      { op: 'insert', collection: COLLECTIONS.trackingCards, document: card },
+      insertAudit(
+        auditEntry(
+          actor,
+          'tracking-card.opened',
+          { type: 'household', id: household._id, communityCode: household.communityCode },
+          null,
+          trackingCardAuditView(card),
+          at,
+        ),
+      ),
+    ],
+    event: trackingCardOpened(topic, card),
+  };
+}
+
 export function trackingCardOpened(topic: string, card: TrackingCardDocument): EventDraft {
   return {
     topic,
@@ -207,28 +240,8 @@ export class Tracking {
     householdId: string,
   ): Promise<{ created: boolean; card: TrackingCardDocument }> {
     const household = await this.deps.households.read(actor.principal, householdId);
-    const now = this.deps.now();
-    const card = newTrackingCard(household, actor.principal.clientId, now);
-    const outcome = await commitOne(
-      this.deps.writer,
-      this.deps.writer.change(
-        [
-          claim(trackingCardKey(household._id), now),
-          { op: 'insert', collection: COLLECTIONS.trackingCards, document: card },
-          insertAudit(
-            auditEntry(
-              actor,
-              'tracking-card.opened',
-              { type: 'household', id: household._id, communityCode: household.communityCode },
-              null,
-              trackingCardAuditView(card),
-              now,
-            ),
-          ),
-        ],
-        [trackingCardOpened(this.deps.topic, card)],
-      ),
-    );
+    const { card, mutations, event } = openingOfCard(actor, household, this.deps.topic, this.deps.now());
+    const outcome = await commitOne(this.deps.writer, this.deps.writer.change(mutations, [event]));
     if (outcome.status === 'rejected') {
       return { created: false, card: (await this.deps.repository.findCard(householdId))! };
     }
