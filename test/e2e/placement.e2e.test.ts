@@ -242,7 +242,14 @@ describe('a zero-employment household placed through jobs, end to end', () => {
       { what: 'the placement to reach residents', timeoutMs: 30_000 },
     );
     expect(person.placementId).toBe(placementId);
-    const household = await call(residents, 'GET', `/v1/households/${householdId}`);
+    // The household follows the person's change in a change of its own, just after.
+    const household = await eventually(
+      async () => {
+        const res = await call(residents, 'GET', `/v1/households/${householdId}`);
+        return res.body.zeroEmployment === false ? res : undefined;
+      },
+      { what: 'the household to be recomputed' },
+    );
     expect(household.body).toMatchObject({ zeroEmployment: false, doubleUnemployed: false });
     // The household's change resolves its warning in a change of its own, just after.
     const warnings = await eventually(
@@ -277,7 +284,13 @@ describe('a zero-employment household placed through jobs, end to end', () => {
       { what: 'the person to be unemployed again', timeoutMs: 30_000 },
     );
     expect(person.placementId).toBeNull();
-    const household = await call(residents, 'GET', `/v1/households/${householdId}`);
+    const household = await eventually(
+      async () => {
+        const res = await call(residents, 'GET', `/v1/households/${householdId}`);
+        return res.body.zeroEmployment === true ? res : undefined;
+      },
+      { what: 'the household to be recomputed' },
+    );
     expect(household.body.zeroEmployment).toBe(true);
   });
 });

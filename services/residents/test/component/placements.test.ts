@@ -128,7 +128,14 @@ describe('jobs events: placements and placements that end', () => {
       placementId,
       recordedBy: 'residents:placements',
     });
-    const household = await service.request('GET', `/v1/households/${householdId}`, { token });
+    // The household follows the person's change in a change of its own, just after.
+    const household = await eventually(
+      async () => {
+        const res = await service.request('GET', `/v1/households/${householdId}`, { token });
+        return res.body.zeroEmployment === false ? res : undefined;
+      },
+      { what: 'the household to be recomputed' },
+    );
     expect(household.body.zeroEmployment).toBe(false);
     // The household's change resolves its warning in a change of its own, just after.
     const mine = await eventually(
@@ -197,7 +204,14 @@ describe('jobs events: placements and placements that end', () => {
       return res.body.employmentStatus === 'unemployed' ? res.body : undefined;
     });
     expect(unemployed.placementId).toBeNull();
-    const household = await service.request('GET', `/v1/households/${householdId}`, { token });
+    // The household follows the person's change in a change of its own, just after.
+    const household = await eventually(
+      async () => {
+        const res = await service.request('GET', `/v1/households/${householdId}`, { token });
+        return res.body.zeroEmployment === true ? res : undefined;
+      },
+      { what: 'the household to be recomputed' },
+    );
     expect(household.body.zeroEmployment).toBe(true);
     const count = await service.runtime.store
       .collection('warnings')
@@ -259,7 +273,14 @@ describe('jobs events: placements and placements that end', () => {
     expect(unemployed.placementId).toBeNull();
     const history = await service.request('GET', `/v1/residents/${person.id}/employment-history`, { token });
     expect(history.body.periods.at(-1)).toMatchObject({ status: 'unemployed', reason: 'placement-ended' });
-    const household = await service.request('GET', `/v1/households/${householdId}`, { token });
+    // The household follows the person's change in a change of its own, just after.
+    const household = await eventually(
+      async () => {
+        const res = await service.request('GET', `/v1/households/${householdId}`, { token });
+        return res.body.zeroEmployment === true ? res : undefined;
+      },
+      { what: 'the household to be recomputed' },
+    );
     expect(household.body.zeroEmployment).toBe(true);
     await handled(event.eventId);
     // Neither end raised the warning of a job lost within six months.
