@@ -30,9 +30,14 @@ export async function connectStore(options: {
   return connection;
 }
 
+/**
+ * Pings the store through the driver even while the connection counts as disconnected: the
+ * driver's server selection asks its monitors to check at once, so a store that is back is seen
+ * within a probe, not at the next heartbeat (10 s by default).
+ */
 export async function pingStore(connection: Connection): Promise<void> {
-  if (connection.readyState !== 1 || !connection.db) throw new Error('store not connected');
-  await connection.db.command({ ping: 1 });
+  const db = connection.getClient().db(connection.name);
+  await db.command({ ping: 1 }, { timeoutMS: 1_000 });
 }
 
 /** Creates the collections and indexes of every model on the connection (idempotent). */

@@ -300,12 +300,16 @@ describe('operations: auth, probes, metrics, limits, logs, traces', () => {
     const auth3 = await TestAuth.start();
     const ownConfig = residentsTestConfig(auth3, { MONGODB_URL: `mongodb://127.0.0.1:${port}` });
     let own: RunningResidents | undefined;
+    let again: ReturnType<typeof startFerretDb> | undefined;
     try {
-      await eventually(() => canConnect(port), { what: 'a private FerretDB' });
+      await explained(
+        eventually(() => canConnect(port), { what: 'a private FerretDB' }),
+        ferret,
+      );
       own = await startResidents(ownConfig);
       const running = own;
       expect((await running.request('GET', '/readyz')).status).toBe(200);
-      ferret.kill('SIGKILL');
+      ferret.process.kill('SIGKILL');
       const down = await eventually(
         async () => {
           const r = await running.request('GET', '/readyz');
@@ -316,20 +320,24 @@ describe('operations: auth, probes, metrics, limits, logs, traces', () => {
       expect(down.body.checks.store).toMatch(/^failing/);
       expect((await running.request('GET', '/healthz')).status).toBe(200);
 
-      const again = startFerretDb(port);
-      try {
-        await eventually(async () => (await running.request('GET', '/readyz')).status === 200, {
+      await exited(ferret.process);
+      const restarted = startFerretDb(port);
+      again = restarted;
+      await explained(
+        eventually(() => canConnect(port), { what: 'the private FerretDB back' }),
+        restarted,
+      );
+      await explained(
+        eventually(async () => (await running.request('GET', '/readyz')).status === 200, {
           what: 'readiness to return',
-          timeoutMs: 30_000,
-        });
-      } finally {
-        await own.runtime.stop();
-        own = undefined;
-        again.kill('SIGTERM');
-      }
+          timeoutMs: 15_000,
+        }),
+        restarted,
+      );
     } finally {
-      ferret.kill('SIGKILL');
+      ferret.process.kill('SIGKILL');
       if (own) await own.runtime.stop();
+      again?.process.kill('SIGTERM');
       await auth3.stop();
       // The private FerretDB is gone; the shared one reaches the same PostgreSQL.
       await dropDatabase({ ...ownConfig, MONGODB_URL: testInfra.mongodbUrl });
@@ -384,13 +392,38 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-/** A FerretDB of its own on the test PostgreSQL, so the test can take the store away. */
-function startFerretDb(port: number): ChildProcess {
+/** A failed wait on the private FerretDB says what the FerretDB printed. */
+async function explained<T>(wait: Promise<T>, ferret: { output: () => string }): Promise<T> {
+  try {
+    return await wait;
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; FerretDB printed: ${ferret.output() || 'nothing'}`);
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * A FerretDB of its own on the test PostgreSQL, so the test can take the store away. Its output
+ * is kept, so a start that fails says why.
+ */
+function startFerretDb(port: number): { process: ChildProcess; output: () => string } {
   const cache = process.env.EMPLOYMENT_CACHE ?? join(homedir(), '.cache', 'employment-platform');
   const pgPort = process.env.TEST_PG_PORT ?? '25442';
-  return spawn(
+  const child = spawn(
     join(cache, 'ferretdb-v1.24.2', 'ferretdb'),
     ['-listen', `127.0.0.1:${port}`, '-postgresql-url', `postgres://postgres@127.0.0.1:${pgPort}/ferretdb`],
-    { stdio: 'ignore' },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  child.once('exit', (code, signal) => keep(Buffer.from(`\n[exited: code ${code}, signal ${signal}]\n`)));
+  return { process: child, output: () => output };
 }
