@@ -259,6 +259,13 @@ describe('Reemployment Preferential Certificates (再就业优惠证)', () => {
       // A round cut short after raising the warning leaves the certificate unmarked: the next round
       // marks it, as an audited write of the system.
       const certificates = service.runtime.store.collection('certificates');
+      // The raise is one change of several writes: the warning can be read before the certificate
+      // is marked. Clear the mark only once it is there.
+      await eventually(
+        async () =>
+          (await certificates.findOne({ _id: certificate.id } as never))?.overdueWarningId === warning.id,
+        { what: 'the certificate to be marked' },
+      );
       await certificates.updateOne({ _id: certificate.id } as never, { $set: { overdueWarningId: null } });
       const repair = await eventually(
         async () => {
