@@ -34,6 +34,13 @@ else
 fi
 
 export MONGODB_URL="mongodb://127.0.0.1:$FERRETDB_PORT"
+# FerretDB v1 runs an update as a query that keeps its PostgreSQL connection while the write takes
+# a second one: with as many concurrent updates as pooled connections, every update waits for a
+# connection another holds, and the store hangs. The pool is therefore kept well above twice the
+# store connections the local processes may open (each service caps its own with
+# MONGODB_MAX_POOL_SIZE); PostgreSQL allows 200.
+export FERRETDB_PG_POOL=150
+export MONGODB_MAX_POOL_SIZE=16
 export TEST_PG_PORT="$PG_PORT"
 export KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
@@ -141,7 +148,7 @@ start_ferretdb() {
   if pid_alive "$PIDS/ferretdb.pid" && port_open "$FERRETDB_PORT"; then return; fi
   # FERRETDB_PPROF_LISTEN=127.0.0.1:6060 serves its Go profiles (go tool pprof http://.../debug/pprof/profile).
   nohup "$(ferretdb_bin)" -listen "127.0.0.1:$FERRETDB_PORT" ${FERRETDB_PPROF_LISTEN:+-pprof-listen "$FERRETDB_PPROF_LISTEN"} \
-    -postgresql-url "postgres://postgres@127.0.0.1:$PG_PORT/ferretdb?pool_max_conns=40" \
+    -postgresql-url "postgres://postgres@127.0.0.1:$PG_PORT/ferretdb?pool_max_conns=$FERRETDB_PG_POOL" \
     >"$LOGS/ferretdb.log" 2>&1 &
   echo $! >"$PIDS/ferretdb.pid"
   wait_for 30 "FerretDB" port_open "$FERRETDB_PORT"

@@ -41,6 +41,8 @@ export const baseConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+$/)
     .optional(),
+  /** Connections to the store per process. */
+  MONGODB_MAX_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(40),
 
   KAFKA_BROKERS: commaList,
   KAFKA_CLIENT_ID: z.string().optional(),

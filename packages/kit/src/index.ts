@@ -2,6 +2,7 @@ export * from './audit.ts';
 export * from './auth/jwt.ts';
 export * from './auth/local-issuer.ts';
 export * from './auth/principal.ts';
+export * from './concurrency.ts';
 export * from './config.ts';
 export * from './errors.ts';
 export * from './health.ts';

@@ -115,6 +115,7 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
       url: config.MONGODB_URL,
       database: config.MONGODB_DATABASE ?? config.SERVICE_NAME,
       logger,
+      maxPoolSize: config.MONGODB_MAX_POOL_SIZE,
     });
     definition.models(store);
     registerKitModels(store);

@@ -14,11 +14,12 @@ export async function connectStore(options: {
   url: string;
   database: string;
   logger: Logger;
+  maxPoolSize?: number;
 }): Promise<Connection> {
   const connection = mongoose.createConnection(options.url, {
     dbName: options.database,
     serverSelectionTimeoutMS: 5_000,
-    maxPoolSize: 40,
+    maxPoolSize: options.maxPoolSize ?? 40,
     // Indexes are created by the service's migrate step (and at start on the local stack),
     // never implicitly by mongoose on first use.
     autoIndex: false,

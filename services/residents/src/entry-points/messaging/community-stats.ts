@@ -17,6 +17,7 @@ import {
   decodePayload,
   type EventContext,
   envelopeOccurredAt,
+  forEachLimited,
   isDuplicateKeyError,
 } from '@employment/kit';
 import type { Connection } from 'mongoose';
@@ -114,8 +115,9 @@ export function communityStatsConsumer(
           byCommunity.set(community, held);
         }
         const first = contexts[0]!;
-        await Promise.all(
-          [...byCommunity].map(([community, c]) => bumpRange(first, community, c.inc, c.at, c.first, c.last)),
+        // A few at a time: a run spans hundreds of communities, and the store's pool is shared.
+        await forEachLimited([...byCommunity], 4, ([community, c]) =>
+          bumpRange(first, community, c.inc, c.at, c.first, c.last),
         );
       },
     },
