@@ -14,7 +14,7 @@ export const jobsConfigSchema = baseConfigSchema.extend({
   /**
    * How often a replica re-reads candidate profiles changed by other replicas (the consumer group
    * hands each replica only some partitions, so each replica's in-memory pool also polls the store).
-   * The poll looks records up by their ten-second sync slot, an index lookup on both stores.
+   * The poll looks records up by their one-second sync slot, an index lookup on both stores.
    */
   CANDIDATE_POOL_REFRESH_MS: z.coerce.number().int().min(100).default(5_000),
   /** A full reload of the pool, the safety net for changes a poll could miss (e.g. replayed after a crash). */

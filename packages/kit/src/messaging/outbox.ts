@@ -414,7 +414,8 @@ export class OutboxRelay {
     this.timer = setInterval(() => {
       const cutoff = new Date(Date.now() - this.options.sweepGraceMs);
       const full = Date.now() - lastFull >= this.options.fullSweepIntervalMs;
-      // A slot holds records up to ten seconds apart: the slot before the last swept one is read again.
+      // The ten seconds before the last cutoff are read again: the cutoff's own slot, and records
+      // stamped by another replica whose clock is a little behind.
       const slots = full ? undefined : changeSlotsSince(new Date(sweptUntil.getTime() - 10_000), cutoff);
       void this.sweep(cutoff, slots)
         .then(() => {

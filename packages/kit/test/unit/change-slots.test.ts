@@ -7,7 +7,7 @@ describe('change slots', () => {
     const slots = changeSlotsSince(since, now)!;
     expect(slots[0]).toBe(changeSlotOf(since));
     expect(slots.at(-1)).toBe(changeSlotOf(now));
-    expect(slots).toHaveLength(4); // 25 s back reaches into a fourth ten-second slot here
+    expect(slots).toHaveLength(26); // 25 s back, both ends included
     expect(slots.every((s, i) => i === 0 || s === slots[i - 1]! + 1)).toBe(true);
   });
 
@@ -17,9 +17,9 @@ describe('change slots', () => {
     expect(changeSlotOf(new Date(at.getTime() - (at.getTime() % CHANGE_SLOT_MS)))).toBe(changeSlotOf(at));
   });
 
-  it('when the last poll is over an hour back, then there are too many slots to ask for one by one', () => {
+  it('when the last poll is over ten minutes back, then there are too many slots to ask for one by one', () => {
     const now = new Date(1_800_000_000_000);
-    expect(changeSlotsSince(new Date(now.getTime() - 3_600_000), now)).toHaveLength(361);
-    expect(changeSlotsSince(new Date(now.getTime() - 3_610_001), now)).toBeUndefined();
+    expect(changeSlotsSince(new Date(now.getTime() - 600_000), now)).toHaveLength(601);
+    expect(changeSlotsSince(new Date(now.getTime() - 601_001), now)).toBeUndefined();
   });
 });

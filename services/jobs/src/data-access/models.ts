@@ -147,7 +147,7 @@ export interface CandidateDocument {
   registeredAt: Date | null;
   /** When this record last changed, for other replicas' pools to pick it up. */
   syncedAt: Date;
-  /** The ten-second slot of `syncedAt` (see syncStamp). */
+  /** The one-second slot of `syncedAt` (see syncStamp). */
   syncSlot?: number;
 }
 
