@@ -116,7 +116,7 @@ export function communityStatsConsumer(
         }
         const first = contexts[0]!;
         // A few at a time: a run spans hundreds of communities, and the store's pool is shared.
-        await forEachLimited([...byCommunity], 4, ([community, c]) =>
+        await forEachLimited([...byCommunity], 8, ([community, c]) =>
           bumpRange(first, community, c.inc, c.at, c.first, c.last),
         );
       },
