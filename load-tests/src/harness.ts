@@ -125,6 +125,9 @@ export async function runLoadTest(options: HarnessOptions): Promise<LoadReport> 
   const mongo = new mongoose.mongo.MongoClient(options.mongoUrl, {
     maxPoolSize: Math.max(scenario.concurrency, batchConcurrency) + 4,
     serverSelectionTimeoutMS: 5_000,
+    // A store that stops answering for a minute fails the run with a timeout instead of holding
+    // it forever (seen once: FerretDB's connection pool deadlocked, scripts/lib/infra.sh).
+    socketTimeoutMS: 60_000,
   });
   const kafka = new Kafka({
     clientId: `load-test-${runId}`,

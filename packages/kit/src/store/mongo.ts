@@ -38,7 +38,7 @@ export async function connectStore(options: {
  */
 export async function pingStore(connection: Connection): Promise<void> {
   const db = connection.getClient().db(connection.name);
-  await db.command({ ping: 1 }, { timeoutMS: 1_000 });
+  await db.command({ ping: 1 });
 }
 
 /** Creates the collections and indexes of every model on the connection (idempotent). */
