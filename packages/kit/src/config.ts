@@ -43,6 +43,8 @@ export const baseConfigSchema = z.object({
     .optional(),
   /** Connections to the store per process. */
   MONGODB_MAX_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(40),
+  /** A store operation with no answer for this long fails (503 to an HTTP caller) instead of hanging. */
+  MONGODB_SOCKET_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(30_000),
 
   KAFKA_BROKERS: commaList,
   KAFKA_CLIENT_ID: z.string().optional(),

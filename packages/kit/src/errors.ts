@@ -137,6 +137,18 @@ export const forbidden = (detail: string) => new AppError('forbidden', detail);
 export const conflict = (detail: string, extensions?: Record<string, unknown>) =>
   new AppError('conflict', detail, extensions ? { extensions } : {});
 
+/**
+ * The store could not be reached or did not answer (the driver's network, timeout and
+ * server-selection errors): the request may succeed later, so it is answered 503, not 500.
+ */
+export function isStoreUnavailable(err: unknown): boolean {
+  const name = (err as { name?: unknown } | null)?.name;
+  return (
+    typeof name === 'string' &&
+    /^Mongo(ose)?(Network|NetworkTimeout|ServerSelection|PoolCleared|TopologyClosed)Error$/.test(name)
+  );
+}
+
 /** MongoDB duplicate-key error (E11000): the one way uniqueness is checked on this store. */
 export function isDuplicateKeyError(err: unknown): boolean {
   return (

@@ -116,6 +116,7 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
       database: config.MONGODB_DATABASE ?? config.SERVICE_NAME,
       logger,
       maxPoolSize: config.MONGODB_MAX_POOL_SIZE,
+      socketTimeoutMs: config.MONGODB_SOCKET_TIMEOUT_MS,
     });
     definition.models(store);
     registerKitModels(store);

@@ -39,6 +39,7 @@ const readErrors = {
   '401': problem('No valid bearer token.'),
   '403': problem('The token lacks the role `jobs:read`.'),
   '429': problem('Rate limit reached; see Retry-After.'),
+  '503': problem('The store or the identity provider cannot be reached; retry after Retry-After.'),
 };
 const writeErrors = {
   '400': problem('The request is malformed or breaks a rule; `errors` lists each field. Nothing is stored.'),
@@ -49,6 +50,7 @@ const writeErrors = {
     'A business rule refuses it (see `detail`), or the Idempotency-Key was used with another request.',
   ),
   '429': problem('Rate limit reached; see Retry-After.'),
+  '503': problem('The store or the identity provider cannot be reached; retry after Retry-After.'),
 };
 
 const idempotencyKey = idempotencyKeyParameter;

@@ -80,7 +80,10 @@ export function createJwtVerifier(
             ? `the token is not valid (${err.code})`
             : 'the token could not be verified';
       if (!(err instanceof joseErrors.JOSEError)) {
-        throw new AppError('unavailable', 'the identity provider cannot be reached', { cause: err });
+        throw new AppError('unavailable', 'the identity provider cannot be reached', {
+          cause: err,
+          headers: { 'retry-after': '5' },
+        });
       }
       throw new AppError('unauthenticated', detail, {
         headers: { 'www-authenticate': 'Bearer error="invalid_token"' },

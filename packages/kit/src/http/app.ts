@@ -9,7 +9,7 @@ import express, {
 } from 'express';
 import type { Redis } from 'ioredis';
 import type { Principal } from '../auth/principal.ts';
-import { AppError, isAppError } from '../errors.ts';
+import { AppError, isAppError, isStoreUnavailable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { context, extractTraceContext, trace, tracer } from '../telemetry/tracing.ts';
@@ -250,6 +250,11 @@ function problemHandler(options: HttpAppOptions) {
                 errors: [{ in: 'body', pointer: '', detail: 'is not valid JSON' }],
               })
             : new AppError('bad-request', err.message);
+    } else if (isStoreUnavailable(err)) {
+      error = new AppError('unavailable', 'the store cannot be reached; try again shortly', {
+        cause: err,
+        headers: { 'retry-after': '5' },
+      });
     } else {
       error = new AppError('internal', 'an unexpected error occurred; it has been logged', { cause: err });
     }

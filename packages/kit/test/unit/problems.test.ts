@@ -1,4 +1,4 @@
-import { AppError, isDuplicateKeyError, validationFailed } from '../../src/errors.ts';
+import { AppError, isDuplicateKeyError, isStoreUnavailable, validationFailed } from '../../src/errors.ts';
 import { decodeCursor, encodeCursor, toPage } from '../../src/pagination.ts';
 
 describe('problem details (RFC 9457)', () => {
@@ -43,5 +43,29 @@ describe('cursor pagination', () => {
   it('when a cursor is forged or lacks its keys, then it is a 400 problem', () => {
     expect(() => decodeCursor('not-base64-json', ['after'])).toThrow(AppError);
     expect(() => decodeCursor(encodeCursor({ other: 1 }), ['after'])).toThrow(/not one this service issued/);
+  });
+});
+
+describe('isStoreUnavailable', () => {
+  const named = (name: string) => Object.assign(new Error('x'), { name });
+
+  it('when the driver cannot reach the store or gets no answer, then it counts as unavailable (a 503 to retry)', () => {
+    for (const name of [
+      'MongoNetworkError',
+      'MongoNetworkTimeoutError',
+      'MongoServerSelectionError',
+      'MongooseServerSelectionError',
+      'MongoPoolClearedError',
+      'MongoTopologyClosedError',
+    ]) {
+      expect(isStoreUnavailable(named(name))).toBe(true);
+    }
+  });
+
+  it('when the store answered with an error, or the error is not the store, then it does not', () => {
+    expect(isStoreUnavailable(Object.assign(named('MongoServerError'), { code: 11000 }))).toBe(false);
+    expect(isStoreUnavailable(new TypeError('x'))).toBe(false);
+    expect(isStoreUnavailable(null)).toBe(false);
+    expect(isStoreUnavailable('MongoNetworkError')).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { EmploymentStatus, ResidentRegisteredSchema } from '@employment/contracts';
-import { buildEvent, createLogger, initTracing, type Logger, SpanKind } from '@employment/kit';
+import { buildEvent, createLogger, initTracing, type Logger, newId, SpanKind } from '@employment/kit';
 import { eventually, testInfra, testProducer, uniqueName } from '@employment/testing';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ResidentsConfig } from '../../src/config.ts';
@@ -319,6 +319,13 @@ describe('operations: auth, probes, metrics, limits, logs, traces', () => {
       );
       expect(down.body.checks.store).toMatch(/^failing/);
       expect((await running.request('GET', '/healthz')).status).toBe(200);
+      // A request meanwhile gets a 503 to retry, not a 500.
+      const read = await running.request('GET', `/v1/residents/${newId()}`, {
+        token: await auth3.token(DISTRICT_A),
+      });
+      expect(read.status).toBe(503);
+      expect(read.headers.get('retry-after')).toBe('5');
+      expect(read.body).toMatchObject({ type: 'urn:employment:problem:unavailable', status: 503 });
 
       await exited(ferret.process);
       const restarted = startFerretDb(port);
