@@ -136,6 +136,9 @@ export const validationFailed = (errors: FieldProblem[], detail?: string) =>
 export const forbidden = (detail: string) => new AppError('forbidden', detail);
 export const conflict = (detail: string, extensions?: Record<string, unknown>) =>
   new AppError('conflict', detail, extensions ? { extensions } : {});
+/** A dependency is away: 503, with when to try again. */
+export const unavailable = (detail: string, cause: unknown) =>
+  new AppError('unavailable', detail, { cause, headers: { 'retry-after': '5' } });
 
 /**
  * The store could not be reached or did not answer (the driver's network, timeout and

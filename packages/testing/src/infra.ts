@@ -22,8 +22,8 @@ export function testServiceEnv(overrides: Record<string, string>): Record<string
     MONGODB_URL: testInfra.mongodbUrl,
     KAFKA_BROKERS: testInfra.kafkaBrokers,
     REDIS_URL: testInfra.redisUrl,
-    // Tests start many services on one FerretDB; scripts/lib/infra.sh says why it matters.
-    MONGODB_MAX_POOL_SIZE: process.env.MONGODB_MAX_POOL_SIZE ?? '8',
+    // The local stack's cap (scripts/lib/infra.sh exports it and says why it matters).
+    MONGODB_MAX_POOL_SIZE: process.env.MONGODB_MAX_POOL_SIZE ?? '16',
     HTTP_PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     KAFKA_TOPIC_PARTITIONS: '3',

@@ -9,6 +9,7 @@ import {
   problemResponse,
   problemSchema,
   schemaRef,
+  unavailableResponse,
   uuidPathParameter,
 } from '@employment/kit';
 import { REFERRAL_STATES } from './data-access/models.ts';
@@ -39,7 +40,7 @@ const readErrors = {
   '401': problem('No valid bearer token.'),
   '403': problem('The token lacks the role `jobs:read`.'),
   '429': problem('Rate limit reached; see Retry-After.'),
-  '503': problem('The store or the identity provider cannot be reached; retry after Retry-After.'),
+  '503': unavailableResponse,
 };
 const writeErrors = {
   '400': problem('The request is malformed or breaks a rule; `errors` lists each field. Nothing is stored.'),
@@ -50,7 +51,7 @@ const writeErrors = {
     'A business rule refuses it (see `detail`), or the Idempotency-Key was used with another request.',
   ),
   '429': problem('Rate limit reached; see Retry-After.'),
-  '503': problem('The store or the identity provider cannot be reached; retry after Retry-After.'),
+  '503': unavailableResponse,
 };
 
 const idempotencyKey = idempotencyKeyParameter;

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
-import { AppError } from '../errors.ts';
+import { AppError, unavailable } from '../errors.ts';
 import type { Principal } from './principal.ts';
 
 export interface JwtVerifierOptions {
@@ -80,10 +80,7 @@ export function createJwtVerifier(
             ? `the token is not valid (${err.code})`
             : 'the token could not be verified';
       if (!(err instanceof joseErrors.JOSEError)) {
-        throw new AppError('unavailable', 'the identity provider cannot be reached', {
-          cause: err,
-          headers: { 'retry-after': '5' },
-        });
+        throw unavailable('the identity provider cannot be reached', err);
       }
       throw new AppError('unauthenticated', detail, {
         headers: { 'www-authenticate': 'Bearer error="invalid_token"' },

@@ -9,7 +9,7 @@ import express, {
 } from 'express';
 import type { Redis } from 'ioredis';
 import type { Principal } from '../auth/principal.ts';
-import { AppError, isAppError, isStoreUnavailable } from '../errors.ts';
+import { AppError, isAppError, isStoreUnavailable, unavailable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { context, extractTraceContext, trace, tracer } from '../telemetry/tracing.ts';
@@ -251,10 +251,7 @@ function problemHandler(options: HttpAppOptions) {
               })
             : new AppError('bad-request', err.message);
     } else if (isStoreUnavailable(err)) {
-      error = new AppError('unavailable', 'the store cannot be reached; try again shortly', {
-        cause: err,
-        headers: { 'retry-after': '5' },
-      });
+      error = unavailable('the store cannot be reached; try again shortly', err);
     } else {
       error = new AppError('internal', 'an unexpected error occurred; it has been logged', { cause: err });
     }

@@ -14,6 +14,10 @@ export const problemResponse = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: schemaRef('Problem') } },
 });
+/** The 503 every operation may answer while the store or the identity provider is away. */
+export const unavailableResponse = problemResponse(
+  'The store or the identity provider cannot be reached; retry after Retry-After.',
+);
 export const nullable = (schema: Record<string, unknown>) => ({ oneOf: [schema, { type: 'null' }] });
 
 export const idempotencyKeyParameter = {

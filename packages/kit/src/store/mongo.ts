@@ -14,14 +14,14 @@ export async function connectStore(options: {
   url: string;
   database: string;
   logger: Logger;
-  maxPoolSize?: number;
-  socketTimeoutMs?: number;
+  maxPoolSize: number;
+  socketTimeoutMs: number;
 }): Promise<Connection> {
   const connection = mongoose.createConnection(options.url, {
     dbName: options.database,
     serverSelectionTimeoutMS: 5_000,
-    maxPoolSize: options.maxPoolSize ?? 40,
-    socketTimeoutMS: options.socketTimeoutMs ?? 30_000,
+    maxPoolSize: options.maxPoolSize,
+    socketTimeoutMS: options.socketTimeoutMs,
     // Indexes are created by the service's migrate step (and at start on the local stack),
     // never implicitly by mongoose on first use.
     autoIndex: false,

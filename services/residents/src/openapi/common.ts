@@ -8,6 +8,7 @@ import {
   problemResponse,
   problemSchema,
   schemaRef,
+  unavailableResponse,
   uuidPathParameter,
 } from '@employment/kit';
 
@@ -19,7 +20,7 @@ export const errors = {
   '401': problemResponse('No valid bearer token.'),
   '403': problemResponse('The token lacks the role, or the record lies outside its area scope.'),
   '429': problemResponse('Rate limit reached; see Retry-After.'),
-  '503': problemResponse('The store or the identity provider cannot be reached; retry after Retry-After.'),
+  '503': unavailableResponse,
 };
 
 export const notFound = (what: string) => ({
