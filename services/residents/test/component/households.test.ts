@@ -80,6 +80,28 @@ describe('households: members and the status derived from them', () => {
     return { community, husband, wife, child, household: created.body };
   }
 
+  /** A household headed by an employed man, and an unemployed person of its community not yet in it. */
+  async function workerHousehold(workerBirthDate: string, seekerBirthDate: string) {
+    const community = newCommunity();
+    const worker = await registerPerson(service, token, {
+      communityCode: community,
+      birthDate: workerBirthDate,
+      sex: 'male',
+      employmentStatus: 'employed',
+    });
+    const seeker = await registerPerson(service, token, {
+      communityCode: community,
+      birthDate: seekerBirthDate,
+      employmentStatus: 'unemployed',
+    });
+    const created = await service.request('POST', '/v1/households', {
+      token,
+      body: { communityCode: community, members: [{ residentId: worker.id, relation: 'head' }] },
+    });
+    expect(created.status).toBe(201);
+    return { community, worker, seeker, id: created.body.id as string };
+  }
+
   const openWarnings = async (community: string, householdId: string) => {
     const res = await service.request('GET', `/v1/areas/${community}/warnings?state=open`, { token });
     expect(res.status).toBe(200);
@@ -236,23 +258,7 @@ describe('households: members and the status derived from them', () => {
   });
 
   it('when members join and leave, then the status is derived again each time', async () => {
-    const community = newCommunity();
-    const worker = await registerPerson(service, token, {
-      communityCode: community,
-      birthDate: '1975-05-05',
-      sex: 'male',
-      employmentStatus: 'employed',
-    });
-    const seeker = await registerPerson(service, token, {
-      communityCode: community,
-      birthDate: '1999-05-05',
-      employmentStatus: 'unemployed',
-    });
-    const created = await service.request('POST', '/v1/households', {
-      token,
-      body: { communityCode: community, members: [{ residentId: worker.id, relation: 'head' }] },
-    });
-    const id = created.body.id;
+    const { worker, seeker, id } = await workerHousehold('1975-05-05', '1999-05-05');
     const joined = await service.request('POST', `/v1/households/${id}/members`, {
       token,
       body: { residentId: seeker.id, relation: 'child' },
@@ -278,23 +284,7 @@ describe('households: members and the status derived from them', () => {
       ['residents:read', 'residents:write'],
       'jiangan-household-desk',
     );
-    const community = newCommunity();
-    const worker = await registerPerson(service, token, {
-      communityCode: community,
-      birthDate: '1976-06-06',
-      sex: 'male',
-      employmentStatus: 'employed',
-    });
-    const seeker = await registerPerson(service, token, {
-      communityCode: community,
-      birthDate: '1998-06-06',
-      employmentStatus: 'unemployed',
-    });
-    const created = await service.request('POST', '/v1/households', {
-      token,
-      body: { communityCode: community, members: [{ residentId: worker.id, relation: 'head' }] },
-    });
-    const id = created.body.id;
+    const { community, worker, seeker, id } = await workerHousehold('1976-06-06', '1998-06-06');
     const started = Date.now();
     const joined = await service.request('POST', `/v1/households/${id}/members`, {
       token: desk,
