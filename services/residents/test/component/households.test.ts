@@ -1,6 +1,13 @@
-import { HouseholdStatusChangedSchema, WarningRaisedSchema } from '@employment/contracts';
-import { eventually, KafkaProbe, sleep } from '@employment/testing';
+import {
+  EmploymentStatus,
+  EmploymentStatusChangedSchema,
+  HouseholdStatusChangedSchema,
+  WarningRaisedSchema,
+} from '@employment/contracts';
+import { buildEvent } from '@employment/kit';
+import { eventually, KafkaProbe, sleep, testProducer } from '@employment/testing';
 import type { ResidentsConfig } from '../../src/config.ts';
+import { timestamp } from '../../src/domain/events.ts';
 import {
   buildingOf,
   changeStatus,
@@ -255,6 +262,56 @@ describe('households: members and the status derived from them', () => {
     );
     expect([...since].sort((a, b) => a - b)).toEqual(since);
     expect(new Set(since).size).toBe(since.length);
+  });
+
+  it('when the follower handles a status event after the person changed again, then the household takes the time of the status it derives from', async () => {
+    const { community, household, husband } = await family({
+      husband: 'employed',
+      wife: 'not-in-labour-force',
+    });
+    // As if the process died between the person's write and the household's: the person is
+    // unemployed since `since`, the household still counts them employed.
+    const since = new Date();
+    await service.runtime.store.collection('residents').updateOne({ _id: husband.id } as never, {
+      $set: { employmentStatus: 'unemployed', statusSince: since },
+      $inc: { version: 1 },
+    });
+    // An older status event of the person reaches the follower (a redelivery after the crash).
+    const stale = buildEvent('residents', {
+      topic: config.RESIDENTS_EVENTS_TOPIC,
+      subject: husband.id,
+      communityCode: community,
+      schema: EmploymentStatusChangedSchema,
+      payload: {
+        residentId: husband.id,
+        communityCode: community,
+        householdId: household.id,
+        previousStatus: EmploymentStatus.EMPLOYED,
+        status: EmploymentStatus.UNEMPLOYED,
+        since: timestamp(new Date(since.getTime() - 86_400_000)),
+        version: 2,
+      },
+    });
+    const producer = await testProducer();
+    try {
+      await producer.send({
+        topic: config.RESIDENTS_EVENTS_TOPIC,
+        acks: -1,
+        messages: [
+          { key: stale.key, value: stale.value, headers: { ...stale.headers, 'event-id': stale.eventId } },
+        ],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    const followed = await eventually(
+      async () => {
+        const res = await service.request('GET', `/v1/households/${household.id}`, { token });
+        return res.body.zeroEmployment === true ? res.body : undefined;
+      },
+      { what: 'the household to follow the person' },
+    );
+    expect(new Date(followed.statusSince).getTime()).toBe(since.getTime());
   });
 
   it('when members join and leave, then the status is derived again each time', async () => {

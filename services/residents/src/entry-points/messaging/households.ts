@@ -9,7 +9,9 @@ import type { Households } from '../../domain/households.ts';
  * the household follows in the next (the store has no multi-document transactions). If the
  * process dies in between, this consumer of the person's own event brings the household up to
  * date. It reads the person as they are now, and the household ignores facts it already has, so
- * in the usual case (the request already did it) it changes nothing.
+ * in the usual case (the request already did it) it changes nothing. Since it derives from the
+ * person as they are now, the household's change carries the event's time or, when the person's
+ * current status began later (they changed again meanwhile), that time.
  */
 export function householdsConsumer(deps: {
   topic: string;
@@ -21,14 +23,14 @@ export function householdsConsumer(deps: {
     residentId: string,
     householdIds: string[],
     reason: string,
-    at: Date,
+    eventAt: Date,
     eventId: string,
   ) => {
     const person = await deps.repository.findById(residentId);
     if (!person) return; // not in this registry (or a test's other database): nothing to follow
     const actor = systemActor('residents:household-follower', eventId);
     for (const id of new Set([...householdIds, person.householdId].filter((h): h is string => Boolean(h)))) {
-      await deps.households.syncMember(actor, id, person, reason, at);
+      await deps.households.syncMember(actor, id, person, reason, latest(eventAt, person.statusSince));
     }
   };
   return {
@@ -38,10 +40,10 @@ export function householdsConsumer(deps: {
       [EmploymentStatusChangedSchema.typeName]: async ({ envelope }) => {
         const event = decodePayload(EmploymentStatusChangedSchema, envelope);
         if (!event.householdId) return;
-        const since = event.since
-          ? new Date(Number(event.since.seconds) * 1000)
+        const eventSince = event.since
+          ? new Date(Number(event.since.seconds) * 1000 + Math.floor(event.since.nanos / 1e6))
           : envelopeOccurredAt(envelope);
-        await follow(event.residentId, [event.householdId], 'member-status', since, envelope.eventId);
+        await follow(event.residentId, [event.householdId], 'member-status', eventSince, envelope.eventId);
       },
       [ResidentProfileChangedSchema.typeName]: async ({ envelope }) => {
         const event = decodePayload(ResidentProfileChangedSchema, envelope);
@@ -58,3 +60,6 @@ export function householdsConsumer(deps: {
     },
   };
 }
+
+const latest = (a: Date, b: Date | undefined): Date =>
+  b && new Date(b).getTime() > a.getTime() ? new Date(b) : a;
