@@ -282,9 +282,14 @@ describe('early warnings: deadlines and escalation on a timer, with two replicas
     );
     const original = (await mine()).find((w: { kind: string }) => w.kind === 'zero-employment-household');
     const warnings = first.runtime.store.collection('warnings');
+    // Marked, and at the top level, so no escalation is writing the warning any more: FerretDB
+    // writes an update back whole, and one in flight would undo the clearing below.
     await eventually(
-      async () => (await warnings.findOne({ _id: original.id } as never))?.followUpWarningId === followUp.id,
-      { what: 'the first warning to be marked' },
+      async () => {
+        const doc = await warnings.findOne({ _id: original.id } as never);
+        return doc?.followUpWarningId === followUp.id && doc?.level === 'city' && doc?.escalateAt === null;
+      },
+      { what: 'the first warning to be marked and at the top level', timeoutMs: 20_000 },
     );
     // As if the round had raised the follow-up and stopped before marking the first warning.
     await warnings.updateOne({ _id: original.id } as never, { $set: { followUpWarningId: null } });
