@@ -2,12 +2,14 @@ import {
   EmploymentStatus,
   EmploymentStatusChangedSchema,
   HouseholdStatusChangedSchema,
+  ResidentProfileChangedSchema,
   WarningRaisedSchema,
 } from '@employment/contracts';
 import { buildEvent } from '@employment/kit';
 import { eventually, KafkaProbe, sleep, testProducer } from '@employment/testing';
 import type { ResidentsConfig } from '../../src/config.ts';
-import { timestamp } from '../../src/domain/events.ts';
+import type { ResidentDocument } from '../../src/data-access/models.ts';
+import { residentProfileChangedPayload, timestamp } from '../../src/domain/events.ts';
 import {
   buildingOf,
   changeStatus,
@@ -312,6 +314,63 @@ describe('households: members and the status derived from them', () => {
       { what: 'the household to follow the person' },
     );
     expect(new Date(followed.statusSince).getTime()).toBe(since.getTime());
+  });
+
+  it('when the follower handles a joining after the person has left, then the household records a leaving', async () => {
+    const { worker, seeker, id } = await workerHousehold('1975-05-05', '1999-05-05');
+    const joined = await service.request('POST', `/v1/households/${id}/members`, {
+      token,
+      body: { residentId: seeker.id, relation: 'child' },
+    });
+    expect(joined.body).toMatchObject({ zeroEmployment: false });
+    // As if the process died between the person's write and the household's: the worker has
+    // left, the household still lists them.
+    const left = new Date();
+    const stored = (await service.runtime.store
+      .collection('residents')
+      .findOne({ _id: worker.id } as never)) as unknown as ResidentDocument;
+    await service.runtime.store.collection('residents').updateOne({ _id: worker.id } as never, {
+      $set: { householdId: null, householdRelation: null, updatedAt: left },
+      $inc: { version: 1 },
+    });
+    // The event of the worker joining reaches the follower late (a redelivery after the crash).
+    const stale = buildEvent('residents', {
+      topic: config.RESIDENTS_EVENTS_TOPIC,
+      subject: worker.id,
+      communityCode: stored.communityCode,
+      schema: ResidentProfileChangedSchema,
+      payload: residentProfileChangedPayload(
+        { ...stored, householdId: id, householdRelation: 'head' },
+        stored.communityCode,
+        ['householdId', 'householdRelation'],
+        'district-a',
+        null,
+      ),
+      occurredAt: new Date(left.getTime() - 60_000),
+    });
+    const producer = await testProducer();
+    try {
+      await producer.send({
+        topic: config.RESIDENTS_EVENTS_TOPIC,
+        acks: -1,
+        messages: [
+          { key: stale.key, value: stale.value, headers: { ...stale.headers, 'event-id': stale.eventId } },
+        ],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    const followed = await eventually(
+      async () => {
+        const res = await service.request('GET', `/v1/households/${id}`, { token });
+        return res.body.members.length === 1 ? res.body : undefined;
+      },
+      { what: 'the household to follow the worker out' },
+    );
+    expect(followed.members.map((m: { residentId: string }) => m.residentId)).toEqual([seeker.id]);
+    expect(followed).toMatchObject({ zeroEmployment: true });
+    expect(followed.statusHistory.at(-1)).toMatchObject({ reason: 'member-left', zeroEmployment: true });
+    expect(new Date(followed.statusSince).getTime()).toBe(left.getTime());
   });
 
   it('when members join and leave, then the status is derived again each time', async () => {

@@ -10,8 +10,9 @@ import type { Households } from '../../domain/households.ts';
  * process dies in between, this consumer of the person's own event brings the household up to
  * date. It reads the person as they are now, and the household ignores facts it already has, so
  * in the usual case (the request already did it) it changes nothing. Since it derives from the
- * person as they are now, the household's change carries the event's time or, when the person's
- * current status began later (they changed again meanwhile), that time.
+ * person as they are now, the household's change carries the reason those facts give (a person
+ * no longer in the household has left it, whatever the event said) and the event's time or, when
+ * the person changed again meanwhile, the time of their current status or of their last change.
  */
 export function householdsConsumer(deps: {
   topic: string;
@@ -30,7 +31,12 @@ export function householdsConsumer(deps: {
     if (!person) return; // not in this registry (or a test's other database): nothing to follow
     const actor = systemActor('residents:household-follower', eventId);
     for (const id of new Set([...householdIds, person.householdId].filter((h): h is string => Boolean(h)))) {
-      await deps.households.syncMember(actor, id, person, reason, latest(eventAt, person.statusSince));
+      // The reason is what the person's current facts say of this household: a late event of
+      // joining, for someone who has left since, must not record the leaving as a joining.
+      const current =
+        person.householdId !== id ? 'member-left' : reason === 'member-left' ? 'member-joined' : reason;
+      const at = current === reason ? latest(eventAt, person.statusSince) : latest(eventAt, person.updatedAt);
+      await deps.households.syncMember(actor, id, person, current, at);
     }
   };
   return {
