@@ -150,6 +150,27 @@ describe('residents, end to end through Kafka', () => {
     expect(stats.registered).toBe(20);
   });
 
+  it('when the process gets SIGTERM while it is starting, then it stops once started and exits 0', async () => {
+    const starting = new ServiceProcess(
+      'residents',
+      testServiceEnv({
+        MONGODB_DATABASE: uniqueName('residents_e2e_start'),
+        AUTH_JWKS_URL: jwks.jwksUrl,
+        PII_ENCRYPTION_KEY: randomKeyBase64(),
+        PII_HASH_KEY: randomKeyBase64(),
+      }),
+      testPort(),
+    );
+    // The area tree is loaded before the relay, the consumers and the HTTP server start.
+    await starting.untilOutput('area tree loaded');
+    expect(starting.output.join('')).not.toContain('residents started');
+    const code = await starting.stop();
+    expect(code).toBe(0);
+    const output = starting.output.join('');
+    expect(output).toContain('residents started');
+    expect(output.indexOf('residents stopped')).toBeGreaterThan(output.indexOf('residents started'));
+  });
+
   it('when the process gets SIGTERM, then it drains and exits 0', async () => {
     const code = await service.stop();
     expect(code).toBe(0);

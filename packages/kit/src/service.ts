@@ -352,25 +352,66 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
   }
 }
 
-/** SIGTERM/SIGINT stop the service gracefully; a second signal exits at once. */
-export function exitOnSignals<C extends BaseConfig>(runtime: ServiceRuntime<C>): void {
+/**
+ * SIGTERM/SIGINT stop the service gracefully; a second signal exits at once. The handlers are in
+ * place from the moment this is called, so pass the runtime's start itself: a signal that comes
+ * while the service is starting (a pod deleted during its rollout) stops it once it has started,
+ * instead of killing it half-way with the default handler.
+ */
+export function exitOnSignals<C extends BaseConfig>(
+  runtime: ServiceRuntime<C> | Promise<ServiceRuntime<C>>,
+): void {
+  const started = Promise.resolve(runtime);
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) process.exit(130);
     signalled = true;
-    runtime.logger.info({ signal }, 'shutting down');
-    runtime.stop().then(
-      () => process.exit(0),
-      (err) => {
-        runtime.logger.error({ err }, 'shutdown failed');
-        process.exit(1);
+    started.then(
+      (rt) => {
+        rt.logger.info({ signal }, 'shutting down');
+        return rt.stop().then(
+          () => process.exit(0),
+          (err) => {
+            rt.logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
       },
+      () => undefined, // the start failed: its caller reports why and exits
     );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.on('unhandledRejection', (err) => {
-    runtime.logger.fatal({ err }, 'unhandled promise rejection');
-    void runtime.stop({ flushOutbox: true }).finally(() => process.exit(1));
+    void started
+      .then((rt) => {
+        rt.logger.fatal({ err }, 'unhandled promise rejection');
+        return rt.stop({ flushOutbox: true });
+      })
+      .finally(() => process.exit(1));
   });
+}
+
+/**
+ * The main of a service process. No argument: serve until SIGTERM or SIGINT. `migrate`: create the
+ * topics and indexes, then exit (the chart's pre-install/pre-upgrade job).
+ */
+export async function runService<C extends BaseConfig>(
+  definition: ServiceDefinition<C>,
+  command: string | undefined = process.argv[2],
+): Promise<void> {
+  if (command === 'migrate') {
+    const runtime = await ServiceRuntime.connect(definition);
+    await runtime.migrate();
+    runtime.logger.info('topics and indexes are in place');
+    await runtime.stop();
+    process.exit(0);
+  }
+  if (command !== undefined) {
+    process.stderr.write(`unknown command "${command}": run with no argument to serve, or with "migrate"\n`);
+    process.exit(2);
+  }
+  const starting = ServiceRuntime.start(definition);
+  exitOnSignals(starting);
+  await starting;
 }

@@ -41,6 +41,33 @@ export class ServiceProcess {
     );
   }
 
+  /** Resolves as soon as the process has written `text` (to stdout or stderr). */
+  untilOutput(text: string, timeoutMs = 60_000): Promise<void> {
+    if (this.output.join('').includes(text)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        done();
+        reject(
+          new Error(`no "${text}" in the output after ${timeoutMs} ms: ${this.output.join('').slice(-2000)}`),
+        );
+      }, timeoutMs);
+      const check = () => {
+        if (this.output.join('').includes(text)) {
+          done();
+          resolve();
+        }
+      };
+      const done = () => {
+        clearTimeout(timer);
+        this.child.stdout?.off('data', check);
+        this.child.stderr?.off('data', check);
+      };
+      // Listeners run in order: the output is recorded by the constructor's listener first.
+      this.child.stdout?.on('data', check);
+      this.child.stderr?.on('data', check);
+    });
+  }
+
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null> {
     if (this.child.exitCode !== null) return Promise.resolve(this.child.exitCode);
