@@ -302,7 +302,7 @@ describe('jobs events: placements and placements that end', () => {
 
   it('when a placement of someone this registry does not hold arrives, then it is skipped without a retry storm', async () => {
     const stranger = { id: newId(), communityCode: `${DISTRICT_A}002001` };
-    await publish(placementMade(newId(), stranger, newId()));
+    const skipped = await publish(placementMade(newId(), stranger, newId()));
     const { person, householdId } = await zeroEmploymentHousehold();
     const placementId = newId();
     await publish(placementMade(placementId, person, householdId));
@@ -310,9 +310,18 @@ describe('jobs events: placements and placements that end', () => {
       async () =>
         (await service.request('GET', `/v1/residents/${person.id}`, { token })).body.placementId ===
         placementId,
-      {
-        timeoutMs: 30_000,
-      },
+      { what: 'the next placement to apply', timeoutMs: 30_000 },
     );
+    // The stranger's event (on another partition, perhaps) is handled too: a completion is
+    // recorded only when the handler returns, and one that kept failing would have been
+    // dead-lettered without it. It changed nothing.
+    await eventually(
+      async () =>
+        (await service.runtime.store.collection('processed_events').countDocuments({
+          _id: `${config.CONSUMER_GROUP_PREFIX}-placements/${skipped.eventId}/done`,
+        } as never)) === 1,
+      { what: "the stranger's placement to be handled", timeoutMs: 30_000 },
+    );
+    expect((await service.request('GET', `/v1/residents/${stranger.id}`, { token })).status).toBe(404);
   });
 });
