@@ -37,6 +37,11 @@ export interface ServiceDefinition<C extends BaseConfig = BaseConfig> {
    * serves, stopped first when it stops, before consumers and the outbox.
    */
   background?: (runtime: ServiceRuntime<C>) => Array<{ start(): void; stop(): Promise<void> }>;
+  /**
+   * One-off maintenance commands (`node src/main.ts <name>`), run on a connected runtime that
+   * neither serves nor consumes, e.g. from `kubectl exec` in a running pod.
+   */
+  commands?: Record<string, { describe: string; run: (runtime: ServiceRuntime<C>) => Promise<void> }>;
 }
 
 export interface StartOptions {
@@ -394,7 +399,8 @@ export function exitOnSignals<C extends BaseConfig>(
 
 /**
  * The main of a service process. No argument: serve until SIGTERM or SIGINT. `migrate`: create the
- * topics and indexes, then exit (the chart's pre-install/pre-upgrade job).
+ * topics and indexes, then exit (the chart's pre-install/pre-upgrade job). Any of the service's
+ * `commands`: run it on a connected runtime, then exit (1 when it fails).
  */
 export async function runService<C extends BaseConfig>(
   definition: ServiceDefinition<C>,
@@ -407,8 +413,26 @@ export async function runService<C extends BaseConfig>(
     await runtime.stop();
     process.exit(0);
   }
+  const extra = command === undefined ? undefined : definition.commands?.[command];
+  if (extra) {
+    const runtime = await ServiceRuntime.connect(definition);
+    let code = 0;
+    try {
+      await extra.run(runtime);
+    } catch (err) {
+      runtime.logger.error({ err }, `${command} failed`);
+      code = 1;
+    }
+    await runtime.stop();
+    process.exit(code);
+  }
   if (command !== undefined) {
-    process.stderr.write(`unknown command "${command}": run with no argument to serve, or with "migrate"\n`);
+    const known = [
+      '(none): serve',
+      'migrate: create topics and indexes',
+      ...Object.entries(definition.commands ?? {}).map(([name, c]) => `${name}: ${c.describe}`),
+    ];
+    process.stderr.write(`unknown command "${command}"; the commands are:\n  ${known.join('\n  ')}\n`);
     process.exit(2);
   }
   const starting = ServiceRuntime.start(definition);

@@ -25,6 +25,37 @@ export const residentsConfigSchema = baseConfigSchema.extend({
   PII_ENCRYPTION_KEY: base64Key(32).refine((v) => Buffer.from(v, 'base64').length === 32, {
     message: 'must be exactly 32 bytes',
   }),
+  /** The version label of PII_ENCRYPTION_KEY, written into every ciphertext it seals. */
+  PII_KEY_VERSION: z
+    .string()
+    .regex(/^[a-z0-9]{1,16}$/, 'must be 1-16 lower-case letters or digits')
+    .default('k1'),
+  /**
+   * Earlier encryption keys, `version:base64` separated by commas, to read what they sealed
+   * while `reencrypt-pii` moves it to the current key (key rotation).
+   */
+  PII_PREVIOUS_ENCRYPTION_KEYS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const keys: Record<string, string> = {};
+      for (const entry of v
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)) {
+        const [version, key, ...rest] = entry.split(':');
+        if (!version || !key || rest.length > 0 || !/^[a-z0-9]{1,16}$/.test(version)) {
+          ctx.addIssue({ code: 'custom', message: 'must be version:base64 entries separated by commas' });
+          return z.NEVER;
+        }
+        if (Buffer.from(key, 'base64').length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(key)) {
+          ctx.addIssue({ code: 'custom', message: `the key of version ${version} must be 32 bytes, base64` });
+          return z.NEVER;
+        }
+        keys[version] = key;
+      }
+      return keys;
+    }),
   /** HMAC key for the keyed hash that finds and deduplicates ID numbers (at least 32 bytes, base64). */
   PII_HASH_KEY: base64Key(32),
   /** The most people one batch registration may carry. */

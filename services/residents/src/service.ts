@@ -14,6 +14,7 @@ import { Certificates } from './domain/certificates.ts';
 import type { ChangeWriter } from './domain/changes.ts';
 import { Households } from './domain/households.ts';
 import { People } from './domain/people.ts';
+import { reencryptNationalIds } from './domain/pii-rotation.ts';
 import { Registry } from './domain/registry.ts';
 import { Surveys } from './domain/surveys.ts';
 import { Tracking } from './domain/tracking.ts';
@@ -147,6 +148,8 @@ export function residentsService(
 ): ServiceDefinition<ResidentsConfig> {
   const pii = new PiiProtector({
     encryptionKeyBase64: config.PII_ENCRYPTION_KEY,
+    keyVersion: config.PII_KEY_VERSION,
+    previousKeys: config.PII_PREVIOUS_ENCRYPTION_KEYS,
     hashKeyBase64: config.PII_HASH_KEY,
   });
   // One app per runtime: routes, consumers and start-up share it.
@@ -197,6 +200,22 @@ export function residentsService(
         registry: app.registry,
         repository,
       });
+    },
+    commands: {
+      'reencrypt-pii': {
+        describe: 'reseal every stored national ID number with the current PII key (key rotation)',
+        run: async (runtime) => {
+          const report = await reencryptNationalIds({
+            residents: appOf(runtime).repository.residents,
+            audit: appOf(runtime).repository.audit,
+            pii,
+            logger: runtime.logger,
+          });
+          process.stdout.write(`${JSON.stringify(report)}\n`);
+          if (report.remaining > 0)
+            throw new Error(`${report.remaining} records are still under an earlier key: run again`);
+        },
+      },
     },
     consumers: (runtime) => {
       const app = appOf(runtime);

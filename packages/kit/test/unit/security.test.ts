@@ -85,6 +85,60 @@ describe('personal data protection', () => {
     expect(other.hash('11010519491231002X')).not.toBe(pii.hash('11010519491231002X'));
   });
 
+  it('when the encryption key is rotated, then earlier ciphertexts still open and reseal under the new key', () => {
+    const k1 = newKeyBase64();
+    const hashKey = newKeyBase64();
+    const before = new PiiProtector({ encryptionKeyBase64: k1, hashKeyBase64: hashKey });
+    const old = before.encrypt('11010519491231002X');
+    const after = new PiiProtector({
+      encryptionKeyBase64: newKeyBase64(),
+      keyVersion: 'k2',
+      previousKeys: { k1 },
+      hashKeyBase64: hashKey,
+    });
+    expect(after.isCurrent(old)).toBe(false);
+    expect(after.decrypt(old)).toBe('11010519491231002X');
+    const resealed = after.reseal(old);
+    expect(resealed.startsWith('k2:')).toBe(true);
+    expect(after.isCurrent(resealed)).toBe(true);
+    expect(after.reseal(resealed)).toBe(resealed);
+    expect(after.decrypt(resealed)).toBe('11010519491231002X');
+    // The key that sealed it is gone: nothing opens it.
+    const without = new PiiProtector({
+      encryptionKeyBase64: newKeyBase64(),
+      keyVersion: 'k2',
+      hashKeyBase64: hashKey,
+    });
+    expect(() => without.decrypt(old)).toThrow(/no key for ciphertext version k1/);
+    // Another key under the same version label does not open it either (GCM authenticates).
+    expect(() => without.decrypt(resealed)).toThrow();
+  });
+
+  it('when a key version is both current and previous, or malformed, then the protector refuses to start', () => {
+    const key = newKeyBase64();
+    expect(
+      () =>
+        new PiiProtector({
+          encryptionKeyBase64: key,
+          keyVersion: 'k2',
+          previousKeys: { k2: key },
+          hashKeyBase64: key,
+        }),
+    ).toThrow(/both current and previous/);
+    expect(
+      () => new PiiProtector({ encryptionKeyBase64: key, keyVersion: 'K 2', hashKeyBase64: key }),
+    ).toThrow(/key version/);
+    expect(
+      () =>
+        new PiiProtector({
+          encryptionKeyBase64: key,
+          keyVersion: 'k2',
+          previousKeys: { k1: newKeyBase64(16) },
+          hashKeyBase64: key,
+        }),
+    ).toThrow(/k1 must be 32 bytes/);
+  });
+
   it('when keys have the wrong length, then the protector refuses to start', () => {
     expect(
       () => new PiiProtector({ encryptionKeyBase64: newKeyBase64(16), hashKeyBase64: newKeyBase64() }),
