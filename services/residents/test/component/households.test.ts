@@ -111,6 +111,22 @@ describe('households: members and the status derived from them', () => {
     return { community, worker, seeker, id: created.body.id as string };
   }
 
+  /** Sends an event the service built earlier, as a redelivery after a crash would bring it. */
+  async function redeliver(event: ReturnType<typeof buildEvent>) {
+    const producer = await testProducer();
+    try {
+      await producer.send({
+        topic: config.RESIDENTS_EVENTS_TOPIC,
+        acks: -1,
+        messages: [
+          { key: event.key, value: event.value, headers: { ...event.headers, 'event-id': event.eventId } },
+        ],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+  }
+
   const openWarnings = async (community: string, householdId: string) => {
     const res = await service.request('GET', `/v1/areas/${community}/warnings?state=open`, { token });
     expect(res.status).toBe(200);
@@ -294,18 +310,7 @@ describe('households: members and the status derived from them', () => {
         version: 2,
       },
     });
-    const producer = await testProducer();
-    try {
-      await producer.send({
-        topic: config.RESIDENTS_EVENTS_TOPIC,
-        acks: -1,
-        messages: [
-          { key: stale.key, value: stale.value, headers: { ...stale.headers, 'event-id': stale.eventId } },
-        ],
-      });
-    } finally {
-      await producer.disconnect();
-    }
+    await redeliver(stale);
     const followed = await eventually(
       async () => {
         const res = await service.request('GET', `/v1/households/${household.id}`, { token });
@@ -348,18 +353,7 @@ describe('households: members and the status derived from them', () => {
       ),
       occurredAt: new Date(left.getTime() - 60_000),
     });
-    const producer = await testProducer();
-    try {
-      await producer.send({
-        topic: config.RESIDENTS_EVENTS_TOPIC,
-        acks: -1,
-        messages: [
-          { key: stale.key, value: stale.value, headers: { ...stale.headers, 'event-id': stale.eventId } },
-        ],
-      });
-    } finally {
-      await producer.disconnect();
-    }
+    await redeliver(stale);
     const followed = await eventually(
       async () => {
         const res = await service.request('GET', `/v1/households/${id}`, { token });
