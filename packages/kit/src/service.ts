@@ -413,7 +413,8 @@ export async function runService<C extends BaseConfig>(
     await runtime.stop();
     process.exit(0);
   }
-  const extra = command === undefined ? undefined : definition.commands?.[command];
+  const commands = definition.commands ?? {};
+  const extra = command !== undefined && Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (extra) {
     const runtime = await ServiceRuntime.connect(definition);
     let code = 0;
@@ -430,7 +431,7 @@ export async function runService<C extends BaseConfig>(
     const known = [
       '(none): serve',
       'migrate: create topics and indexes',
-      ...Object.entries(definition.commands ?? {}).map(([name, c]) => `${name}: ${c.describe}`),
+      ...Object.entries(commands).map(([name, c]) => `${name}: ${c.describe}`),
     ];
     process.stderr.write(`unknown command "${command}"; the commands are:\n  ${known.join('\n  ')}\n`);
     process.exit(2);
