@@ -170,8 +170,14 @@ export class ResidentsRepository {
     return this.accessLog.insert(entries);
   }
 
-  auditTrail(subjectId: string, after: string | undefined, limit: number): Promise<AuditEntry[]> {
-    return page(this.audit, { subjectId }, after, limit);
+  /** A record's audit entries, with `scope` (e.g. the caller's areas) applied in the query. */
+  auditTrail(
+    subjectId: string,
+    scope: Record<string, unknown>,
+    after: string | undefined,
+    limit: number,
+  ): Promise<AuditEntry[]> {
+    return page(this.audit, { ...scope, subjectId }, after, limit);
   }
 
   communityStats(communityCode: string): Promise<CommunityStatsDocument | null> {

@@ -195,6 +195,48 @@ describe('people: profile, employment status and its history, lookup, audit', ()
     expect(counted.byEmploymentStatus).toEqual({ unemployed: 1 });
   });
 
+  it('when a person moved to another district, then its callers page through the whole trail of their part', async () => {
+    const city = await auth.token('4201', ['residents:read', 'residents:write'], 'city-4201');
+    const person = await registerPerson(service, token, { communityCode: newCommunity() });
+    for (let i = 0; i < 3; i++) {
+      expect((await service.request('GET', `/v1/residents/${person.id}`, { token })).status).toBe(200);
+    }
+    const moved = await service.request('PATCH', `/v1/residents/${person.id}`, {
+      token: city,
+      body: { version: 1, communityCode: newCommunity(DISTRICT_B) },
+    });
+    expect(moved.status).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      expect((await service.request('GET', `/v1/residents/${person.id}`, { token: tokenB })).status).toBe(
+        200,
+      );
+    }
+    const pages = async (caller: string) => {
+      const seen: Array<{ action: string; communityCode: string }> = [];
+      let cursor: string | undefined;
+      do {
+        const res = await service.request(
+          'GET',
+          `/v1/audit-log?subjectId=${person.id}&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+          { token: caller },
+        );
+        expect(res.status).toBe(200);
+        seen.push(...res.body.items);
+        cursor = res.body.nextCursor ?? undefined;
+      } while (cursor);
+      return seen;
+    };
+    const all = await eventually(async () => {
+      const entries = await pages(city);
+      return entries.filter((e) => e.action === 'resident.read').length === 6 ? entries : undefined;
+    });
+    const inB = all.filter((e) => e.communityCode.startsWith(DISTRICT_B));
+    expect(inB.length).toBeGreaterThanOrEqual(3);
+    // District B sees every entry of its part, one page at a time, although the trail starts in A.
+    expect(await pages(tokenB)).toEqual(inB);
+    expect((await pages(token)).length).toBe(all.length - inB.length);
+  });
+
   it('when a caller of another district reads, changes or looks up a person, then 404 as if absent', async () => {
     const nationalId = newNationalId();
     const person = await registerPerson(service, token, { communityCode: newCommunity(), nationalId });

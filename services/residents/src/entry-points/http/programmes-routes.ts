@@ -1,4 +1,4 @@
-import { AppError, canAccessArea, requireRole } from '@employment/kit';
+import { AppError, areaFilter, canAccessArea, requireRole } from '@employment/kit';
 import type { Router } from 'express';
 import type { ResidentsRepository } from '../../data-access/residents-repository.ts';
 import type { AreaRegistry } from '../../domain/areas.ts';
@@ -185,11 +185,15 @@ export function programmesRoutes(
     handle(async (req, res, principal) => {
       requireRole(principal, 'residents:read');
       const { limit, after } = pageRequest(req);
-      const rows = await repository.auditTrail(String(queryString(req, 'subjectId')), after, limit + 1);
-      const visible = rows.filter(
-        (e) => e.communityCode !== null && canAccessArea(principal, e.communityCode),
+      // The caller's areas are part of the query, not a filter of its answer: a person who moved
+      // has entries in two areas, and a page cut after reading would end the trail early.
+      const rows = await repository.auditTrail(
+        String(queryString(req, 'subjectId')),
+        { communityCode: { $ne: null }, ...areaFilter(principal) },
+        after,
+        limit + 1,
       );
-      sendPage(res, visible, limit, (e) => {
+      sendPage(res, rows, limit, (e) => {
         const { _id, ...rest } = e;
         return { id: _id, ...rest, at: new Date(e.at).toISOString() };
       });
