@@ -130,6 +130,46 @@ describe('PII key rotation: national ID numbers resealed under a new encryption 
     });
   });
 
+  it('when another writer changes a record while it is resealed, then the run leaves it, says so, and the next run reseals it', async () => {
+    const running = service!;
+    const residents = running.runtime.store.collection<ResidentDocument>('residents');
+    const audit = running.runtime.store.collection<AuditEntry>('audit_log');
+    const person = await registerPerson(running, token, { communityCode: newCommunity() });
+    const old = protectorOf(before);
+    const stored = await residents.findOne({ _id: person.id } as never);
+    const number = protectorOf(after).decrypt(stored!.idCipher);
+    // As if a replica still on the old key had written it.
+    await residents.updateOne({ _id: person.id } as never, { $set: { idCipher: old.encrypt(number) } });
+    // The first reseal of the run meets a concurrent write of the same record.
+    let interfered = false;
+    const racing = new Proxy(residents, {
+      get(target, key, receiver) {
+        if (key !== 'updateOne') return Reflect.get(target, key, receiver);
+        return async (...args: Parameters<typeof target.updateOne>) => {
+          if (!interfered) {
+            interfered = true;
+            await target.updateOne({ _id: person.id } as never, { $set: { idCipher: old.encrypt(number) } });
+          }
+          return target.updateOne(...args);
+        };
+      },
+    });
+    const pii = protectorOf(after);
+    expect(await reencryptNationalIds({ residents: racing, audit, pii, logger })).toMatchObject({
+      resealed: 0,
+      missed: 1,
+      remaining: 1,
+    });
+    expect(interfered).toBe(true);
+    expect((await residents.findOne({ _id: person.id } as never))!.idCipher.startsWith('k1:')).toBe(true);
+    expect(await reencryptNationalIds({ residents, audit, pii, logger })).toMatchObject({
+      resealed: 1,
+      missed: 0,
+      remaining: 0,
+    });
+    expect(pii.decrypt((await residents.findOne({ _id: person.id } as never))!.idCipher)).toBe(number);
+  });
+
   it('when the previous keys are malformed, then the configuration is refused without showing them', () => {
     const env = (value: string) =>
       testServiceEnv({
