@@ -63,12 +63,7 @@ export class EventWatcher {
       groupId: this.groupId,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
-      // A fetch answers when 16 KiB are waiting or after 20 ms: a propagation figure is at most 20 ms
-      // late, and the broker serves tens of fetches (and offset commits) a second instead of one per
-      // few events (at 160 events a second the broker took 17-24 % of a core this way, 24-26 % with
-      // fetches answered at the first event).
-      minBytes: 16_384,
-      maxWaitTimeInMs: 20,
+      maxWaitTimeInMs: 100,
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
