@@ -2,10 +2,14 @@ import { Topics } from '@employment/contracts';
 import { baseConfigSchema } from '@employment/kit';
 import { z } from 'zod';
 
+/** The bytes a base64 key holds (0 when it is not base64). */
+const base64Bytes = (v: string) => (/^[A-Za-z0-9+/]+={0,2}$/.test(v) ? Buffer.from(v, 'base64').length : 0);
 const base64Key = (minBytes: number) =>
-  z.string().refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length >= minBytes, {
+  z.string().refine((v) => base64Bytes(v) >= minBytes, {
     message: `must be base64 of at least ${minBytes} random bytes`,
   });
+/** The label of an encryption key, written in front of what it seals. */
+const KEY_VERSION = /^[a-z0-9]{1,16}$/;
 
 const isoDates = z
   .string()
@@ -22,14 +26,11 @@ const isoDates = z
 export const residentsConfigSchema = baseConfigSchema.extend({
   SERVICE_NAME: z.literal('residents').default('residents'),
   /** AES-256-GCM key for national ID numbers at rest (32 bytes, base64). */
-  PII_ENCRYPTION_KEY: base64Key(32).refine((v) => Buffer.from(v, 'base64').length === 32, {
-    message: 'must be exactly 32 bytes',
+  PII_ENCRYPTION_KEY: z.string().refine((v) => base64Bytes(v) === 32, {
+    message: 'must be base64 of exactly 32 random bytes',
   }),
   /** The version label of PII_ENCRYPTION_KEY, written into every ciphertext it seals. */
-  PII_KEY_VERSION: z
-    .string()
-    .regex(/^[a-z0-9]{1,16}$/, 'must be 1-16 lower-case letters or digits')
-    .default('k1'),
+  PII_KEY_VERSION: z.string().regex(KEY_VERSION, 'must be 1-16 lower-case letters or digits').default('k1'),
   /**
    * Earlier encryption keys, `version:base64` separated by commas, to read what they sealed
    * while `reencrypt-pii` moves it to the current key (key rotation).
@@ -44,11 +45,11 @@ export const residentsConfigSchema = baseConfigSchema.extend({
         .map((e) => e.trim())
         .filter(Boolean)) {
         const [version, key, ...rest] = entry.split(':');
-        if (!version || !key || rest.length > 0 || !/^[a-z0-9]{1,16}$/.test(version)) {
+        if (!version || !key || rest.length > 0 || !KEY_VERSION.test(version)) {
           ctx.addIssue({ code: 'custom', message: 'must be version:base64 entries separated by commas' });
           return z.NEVER;
         }
-        if (Buffer.from(key, 'base64').length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(key)) {
+        if (base64Bytes(key) !== 32) {
           ctx.addIssue({ code: 'custom', message: `the key of version ${version} must be 32 bytes, base64` });
           return z.NEVER;
         }
