@@ -22,13 +22,15 @@ if [[ -n "${INFRA_PORT_OFFSET:-}" ]]; then
   REDIS_PORT=$((REDIS_PORT + INFRA_PORT_OFFSET))
 fi
 
-STATE="$CACHE/state/$INFRA_PROFILE"
+# Each stack keeps its own state: a second stack of the same profile (an offset) its own folder.
+STACK_NAME="$INFRA_PROFILE${INFRA_PORT_OFFSET:+-$INFRA_PORT_OFFSET}"
+STATE="$CACHE/state/$STACK_NAME"
 LOGS="$STATE/logs"
 PIDS="$STATE/pids"
 # PostgreSQL refuses to run as root, and the postgres user cannot enter root's home: when run as
 # root its data folder lives where that user can reach it.
 if [[ "$(id -u)" == 0 ]]; then
-  PG_DATA="/var/tmp/employment-platform-$(printf '%s' "$CACHE" | sha256sum | cut -c1-8)/$INFRA_PROFILE/postgres"
+  PG_DATA="/var/tmp/employment-platform-$(printf '%s' "$CACHE" | sha256sum | cut -c1-8)/$STACK_NAME/postgres"
 else
   PG_DATA="$STATE/postgres"
 fi
