@@ -7,6 +7,7 @@ export * from './config.ts';
 export * from './errors.ts';
 export * from './health.ts';
 export * from './http/app.ts';
+export * from './http/contract.ts';
 export * from './http/openapi.ts';
 export * from './http/openapi-parts.ts';
 export * from './http/routes.ts';
