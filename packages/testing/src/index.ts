@@ -1,3 +1,4 @@
+export * from './api-surface.ts';
 export * from './infra.ts';
 export * from './kafka-probe.ts';
 export * from './routes.ts';
