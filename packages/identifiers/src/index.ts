@@ -36,6 +36,7 @@ export {
   type Sex,
   scrubNationalIds,
 } from './national-id.ts';
+export { daysInMonth, isCalendarDate } from './calendar.ts';
 export { isProvinceCode, PROVINCE_CODES } from './provinces.ts';
 export {
   createNationalIdGenerator,
