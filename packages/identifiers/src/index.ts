@@ -7,6 +7,7 @@ export {
   isWithinArea,
   parentCodes,
 } from './area-code.ts';
+export { daysInMonth, isCalendarDate } from './calendar.ts';
 export {
   CREDIT_CODE_AUTHORITIES,
   type CreditCode,
@@ -36,7 +37,6 @@ export {
   type Sex,
   scrubNationalIds,
 } from './national-id.ts';
-export { daysInMonth, isCalendarDate } from './calendar.ts';
 export { isProvinceCode, PROVINCE_CODES } from './provinces.ts';
 export {
   createNationalIdGenerator,
