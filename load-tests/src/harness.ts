@@ -2,7 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { Topics } from '@employment/contracts';
-import { LocalIssuer } from '@employment/kit';
+import { LocalIssuer } from '@employment/http';
 import { Kafka, logLevel } from 'kafkajs';
 import mongoose from 'mongoose';
 import { wuhanAreaRows } from '../../services/residents/src/cli/city-model.ts';

@@ -1,5 +1,6 @@
+import { LocalIssuer } from '@employment/http';
 import { createNationalIdGenerator, creditCodeFor, organizationCodeFor } from '@employment/identifiers';
-import { deadLetterTopic, LocalIssuer } from '@employment/kit';
+import { deadLetterTopic } from '@employment/messaging';
 import {
   eventually,
   randomKeyBase64,

@@ -1,7 +1,7 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { ResidentRegisteredSchema, Topics } from '@employment/contracts';
+import { LocalIssuer } from '@employment/http';
 import { createNationalIdGenerator } from '@employment/identifiers';
-import { LocalIssuer } from '@employment/kit';
 import {
   eventually,
   KafkaProbe,

@@ -1,24 +1,29 @@
 import type { Server } from 'node:http';
+import { type BaseConfig, createLogger, type Logger, type Principal } from '@employment/core';
+import { createHttpApp, createJwtVerifier, type OpenApiDocument } from '@employment/http';
+import {
+  buildEvent,
+  type Change,
+  type ChangeWriter,
+  type ConsumerDefinition,
+  createKafka,
+  deadLetterTopic,
+  type EventDraft,
+  ensureTopics,
+  IdempotentConsumer,
+  type Mutation,
+  Outbox,
+  OutboxRelay,
+  type TopicSpec,
+} from '@employment/messaging';
+import { connectStore, ensureIndexes, pingStore, registerKitModels } from '@employment/store';
+import { initTracing, Metrics, shutdownTracing } from '@employment/telemetry';
 import type { Router } from 'express';
 import { Redis } from 'ioredis';
 import { type Admin, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import { v7 as uuidv7 } from 'uuid';
-import { createJwtVerifier } from './auth/jwt.ts';
-import type { Principal } from './auth/principal.ts';
-import type { BaseConfig } from './config.ts';
 import { HealthMonitor } from './health.ts';
-import { createHttpApp } from './http/app.ts';
-import type { OpenApiDocument } from './http/openapi.ts';
-import { createLogger, type Logger } from './logger.ts';
-import { type ConsumerDefinition, IdempotentConsumer } from './messaging/consumer.ts';
-import { buildEvent, type EventDraft } from './messaging/events.ts';
-import { createKafka, deadLetterTopic, ensureTopics, type TopicSpec } from './messaging/kafka.ts';
-import { type Change, type Mutation, Outbox, OutboxRelay } from './messaging/outbox.ts';
-import { connectStore, ensureIndexes, pingStore, registerKitModels } from './store/mongo.ts';
-import { Metrics } from './telemetry/metrics.ts';
-import { initTracing, shutdownTracing } from './telemetry/tracing.ts';
-import type { ChangeWriter } from './writes.ts';
 
 export interface ServiceDefinition<C extends BaseConfig = BaseConfig> {
   config: C;

@@ -1,6 +1,6 @@
 // The local identity provider of the development platform: serves the JWKS that services verify
 // tokens against. usage: node dev-issuer.ts <key-file> <port>
-import { LocalIssuer } from '@employment/kit';
+import { LocalIssuer } from '@employment/http';
 
 const [keyFile, port] = process.argv.slice(2);
 if (!keyFile || !port) {

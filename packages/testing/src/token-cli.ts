@@ -1,7 +1,7 @@
 // Prints a bearer token from the local issuer, for trying the API by hand.
 // usage: node token-cli.ts <key-file> [--client ID] [--area CODE]... [--role ROLE]... [--ttl SECONDS]
 import { parseArgs } from 'node:util';
-import { LocalIssuer } from '@employment/kit';
+import { LocalIssuer } from '@employment/http';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -12,8 +12,11 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '@employment/core';
+import { LocalIssuer } from '@employment/http';
 import { creditCodeFor, organizationCodeFor } from '@employment/identifiers';
-import { deadLetterTopic, LocalIssuer, loadConfig, ServiceRuntime } from '@employment/kit';
+import { ServiceRuntime } from '@employment/kit';
+import { deadLetterTopic } from '@employment/messaging';
 import { Kafka, logLevel } from 'kafkajs';
 import mongoose from 'mongoose';
 import { jobsConfigSchema } from '../src/config.ts';

@@ -1,5 +1,5 @@
 import { Topics } from '@employment/contracts';
-import { baseConfigSchema } from '@employment/kit';
+import { baseConfigSchema } from '@employment/core';
 import { z } from 'zod';
 
 export const jobsConfigSchema = baseConfigSchema.extend({

@@ -11,7 +11,7 @@ import {
   schemaRef,
   unavailableResponse,
   uuidPathParameter,
-} from '@employment/kit';
+} from '@employment/http';
 import { REFERRAL_STATES } from './data-access/models.ts';
 import {
   CONTRACT_TYPES,

@@ -12,16 +12,11 @@ import {
   Sex,
   WorkCapacity,
 } from '@employment/contracts';
+import { loadConfig } from '@employment/core';
+import { LocalIssuer } from '@employment/http';
 import { creditCodeFor, organizationCodeFor } from '@employment/identifiers';
-import {
-  buildEvent,
-  deadLetterTopic,
-  LocalIssuer,
-  loadConfig,
-  type OutboxEvent,
-  ServiceRuntime,
-  type StartOptions,
-} from '@employment/kit';
+import { ServiceRuntime, type StartOptions } from '@employment/kit';
+import { buildEvent, deadLetterTopic, type OutboxEvent } from '@employment/messaging';
 import { testKafka, testServiceEnv, uniqueName } from '@employment/testing';
 import type { Producer } from 'kafkajs';
 import mongoose from 'mongoose';

@@ -1,5 +1,5 @@
 import { Topics } from '@employment/contracts';
-import { baseConfigSchema } from '@employment/kit';
+import { baseConfigSchema } from '@employment/core';
 import { z } from 'zod';
 
 /** The bytes a base64 key holds (0 when it is not base64). */

@@ -1,4 +1,5 @@
-import { loadConfigOrExit, runService } from '@employment/kit';
+import { loadConfigOrExit } from '@employment/core';
+import { runService } from '@employment/kit';
 import { residentsConfigSchema } from './config.ts';
 import { residentsService } from './service.ts';
 

@@ -1,4 +1,4 @@
-import type { OpenApiDocument } from '@employment/kit';
+import type { OpenApiDocument } from '@employment/http';
 import { areaPaths, areaSchemas } from './openapi/areas.ts';
 import { problemSchema } from './openapi/common.ts';
 import { householdPaths, householdSchemas } from './openapi/households.ts';

@@ -1,9 +1,6 @@
-import {
-  compileComponentSchema,
-  PiiProtector,
-  type ServiceDefinition,
-  type ServiceRuntime,
-} from '@employment/kit';
+import { PiiProtector } from '@employment/core';
+import { compileComponentSchema } from '@employment/http';
+import type { ServiceDefinition, ServiceRuntime } from '@employment/kit';
 import type { ResidentsConfig } from './config.ts';
 import { AreaTree } from './data-access/area-tree.ts';
 import { registerModels } from './data-access/models.ts';

@@ -1,7 +1,9 @@
 import { type DescMessage, fromBinary, type MessageShape } from '@bufbuild/protobuf';
 import type { EventEnvelope } from '@employment/contracts';
+import { type Logger, loadConfig } from '@employment/core';
+import { LocalIssuer } from '@employment/http';
 import { createNationalIdGenerator } from '@employment/identifiers';
-import { LocalIssuer, type Logger, loadConfig, ServiceRuntime, type StartOptions } from '@employment/kit';
+import { ServiceRuntime, type StartOptions } from '@employment/kit';
 import {
   eventually,
   type KafkaProbe,

@@ -1,4 +1,4 @@
-import { changeSlotOf } from '@employment/kit';
+import { changeSlotOf } from '@employment/store';
 import type { Connection } from 'mongoose';
 import { Schema } from 'mongoose';
 import type { IsoDate } from '../domain/dates.ts';
@@ -252,7 +252,7 @@ export interface PlacementDocument {
   updatedAt: Date;
 }
 
-export type { AuditEntry } from '@employment/kit';
+export type { AuditEntry } from '@employment/messaging';
 
 export function registerModels(connection: Connection): void {
   const model = (name: string, collection: string, indexes: Array<[Record<string, 1>, object]>) => {

@@ -1,9 +1,5 @@
-import {
-  changeSlotsSince,
-  GroupedInsert,
-  insertManyRefusingDuplicates,
-  isDuplicateKeyError,
-} from '@employment/kit';
+import { isDuplicateKeyError } from '@employment/core';
+import { changeSlotsSince, GroupedInsert, insertManyRefusingDuplicates } from '@employment/store';
 import type { Connection, Model } from 'mongoose';
 import type {
   AuditEntry,

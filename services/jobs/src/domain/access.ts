@@ -1,4 +1,4 @@
-import { newId } from '@employment/kit';
+import { newId } from '@employment/messaging';
 import type { AuditEntry } from '../data-access/models.ts';
 import type { Caller } from './changes.ts';
 

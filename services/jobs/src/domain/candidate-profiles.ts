@@ -1,4 +1,4 @@
-import { AppError, areaFilter } from '@employment/kit';
+import { AppError, areaFilter } from '@employment/core';
 import {
   type CandidateDocument,
   type CandidatePreferences,

@@ -1,17 +1,13 @@
+import { type Actor, AppError, assertInArea, assertVisible, bodyProblem } from '@employment/core';
 import {
-  type Actor,
-  AppError,
   type AuditEntry,
-  assertInArea,
-  assertVisible,
   auditInsert,
-  bodyProblem,
   type Change,
   type ChangeOutcome,
   type EventDraft,
   auditEntry as kitAuditEntry,
   type Mutation,
-} from '@employment/kit';
+} from '@employment/messaging';
 
 /** Who is calling: the authenticated client and the request, for audit entries. */
 export type Caller = Actor;

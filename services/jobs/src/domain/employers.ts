@@ -1,5 +1,6 @@
+import { AppError, canAccessArea } from '@employment/core';
 import { parseCreditCode } from '@employment/identifiers';
-import { AppError, canAccessArea, newId } from '@employment/kit';
+import { newId } from '@employment/messaging';
 import { COLLECTIONS, type EmployerContact, type EmployerDocument } from '../data-access/models.ts';
 import type { JobsRepository } from '../data-access/repository.ts';
 import {

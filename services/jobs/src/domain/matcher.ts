@@ -1,4 +1,4 @@
-import { AppError, canAccessArea, decodeCursor, encodeCursor } from '@employment/kit';
+import { AppError, canAccessArea, decodeCursor, encodeCursor } from '@employment/core';
 import type { VacancyDocument } from '../data-access/models.ts';
 import type { JobsRepository } from '../data-access/repository.ts';
 import { accessEntry } from './access.ts';

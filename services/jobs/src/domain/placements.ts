@@ -1,5 +1,6 @@
 import { EmploymentStabilizedSchema, PlacementEndedSchema, PlacementMadeSchema } from '@employment/contracts';
-import { AppError, type EventDraft, type Mutation, newId } from '@employment/kit';
+import { AppError } from '@employment/core';
+import { type EventDraft, type Mutation, newId } from '@employment/messaging';
 import {
   COLLECTIONS,
   type FollowUp,

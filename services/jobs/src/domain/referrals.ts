@@ -1,5 +1,6 @@
 import { ReferralMadeSchema } from '@employment/contracts';
-import { AppError, newId } from '@employment/kit';
+import { AppError } from '@employment/core';
+import { newId } from '@employment/messaging';
 import {
   COLLECTIONS,
   type ReferralDocument,

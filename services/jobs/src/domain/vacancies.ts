@@ -1,5 +1,6 @@
 import { VacancyPostedSchema } from '@employment/contracts';
-import { AppError, type FieldProblem, newId } from '@employment/kit';
+import { AppError, type FieldProblem } from '@employment/core';
+import { newId } from '@employment/messaging';
 import { COLLECTIONS, type PublicWelfareTerms, type VacancyDocument } from '../data-access/models.ts';
 import type { JobsRepository } from '../data-access/repository.ts';
 import {

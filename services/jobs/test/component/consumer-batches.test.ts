@@ -1,4 +1,4 @@
-import { deadLetterTopic } from '@employment/kit';
+import { deadLetterTopic } from '@employment/messaging';
 import { eventually, KafkaProbe, testProducer } from '@employment/testing';
 import type { Producer } from 'kafkajs';
 import type { JobsConfig } from '../../src/config.ts';

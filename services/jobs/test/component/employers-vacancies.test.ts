@@ -1,6 +1,6 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { Topics, VacancyKind, VacancyPostedSchema } from '@employment/contracts';
-import { decodeEnvelope } from '@employment/kit';
+import { decodeEnvelope } from '@employment/messaging';
 import { compareRoutes, documentedRoutes, KafkaProbe } from '@employment/testing';
 import type { JobsConfig } from '../../src/config.ts';
 import {

@@ -9,7 +9,7 @@ import {
   ReferralMadeSchema,
   Topics,
 } from '@employment/contracts';
-import { decodeEnvelope } from '@employment/kit';
+import { decodeEnvelope } from '@employment/messaging';
 import { eventually, KafkaProbe, type ReceivedRecord, testProducer } from '@employment/testing';
 import type { Producer } from 'kafkajs';
 import type { JobsConfig } from '../../src/config.ts';

@@ -13,7 +13,7 @@ import { createReadStream, createWriteStream, existsSync, readdirSync, statSync 
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { LocalIssuer } from '@employment/kit';
+import { LocalIssuer } from '@employment/http';
 
 type Kind = 'areas' | 'households' | 'residents';
 type Format = 'csv' | 'jsonl';

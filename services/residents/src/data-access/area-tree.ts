@@ -1,4 +1,4 @@
-import { changeSlotsSince } from '@employment/kit';
+import { changeSlotsSince } from '@employment/store';
 import type { Connection, Model } from 'mongoose';
 import type { AreaDocument } from './models.ts';
 

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '@employment/kit';
+import type { AuditEntry } from '@employment/messaging';
 import type { Connection } from 'mongoose';
 import { Schema } from 'mongoose';
 import type {

@@ -1,4 +1,5 @@
-import { GroupedInsert, isDuplicateKeyError } from '@employment/kit';
+import { isDuplicateKeyError } from '@employment/core';
+import { GroupedInsert } from '@employment/store';
 import type { Collection, Connection, mongo } from 'mongoose';
 import {
   type AssignmentDocument,

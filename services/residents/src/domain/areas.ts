@@ -1,16 +1,16 @@
 import { AreaChangedSchema, AreaDefinedSchema } from '@employment/contracts';
-import { isValidAreaCode } from '@employment/identifiers';
 import {
   AppError,
-  type Change,
   canAccessArea,
-  changeSlotOf,
   type FieldProblem,
   PROBLEM_TYPE_BASE,
   type Principal,
   type Problem,
   requireRole,
-} from '@employment/kit';
+} from '@employment/core';
+import { isValidAreaCode } from '@employment/identifiers';
+import type { Change } from '@employment/messaging';
+import { changeSlotOf } from '@employment/store';
 import type { AreaTree } from '../data-access/area-tree.ts';
 import { type AreaDocument, COLLECTIONS } from '../data-access/models.ts';
 import {

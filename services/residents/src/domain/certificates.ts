@@ -5,15 +5,9 @@ import {
   CertificateReviewedSchema,
   CertificateRevokedSchema,
 } from '@employment/contracts';
+import { AppError, canAccessArea, type Principal, requireRole } from '@employment/core';
 import { ageOn } from '@employment/identifiers';
-import {
-  AppError,
-  canAccessArea,
-  type EventDraft,
-  newId,
-  type Principal,
-  requireRole,
-} from '@employment/kit';
+import { type EventDraft, newId } from '@employment/messaging';
 import { type CertificateDocument, COLLECTIONS } from '../data-access/models.ts';
 import type { ResidentsRepository } from '../data-access/residents-repository.ts';
 import { addOneYear, chinaDate } from './calendar.ts';

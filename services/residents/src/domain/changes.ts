@@ -1,16 +1,9 @@
-import { AppError, type Mutation, newId } from '@employment/kit';
+import { AppError } from '@employment/core';
+import { type Mutation, newId } from '@employment/messaging';
 import { type ClaimDocument, COLLECTIONS } from '../data-access/models.ts';
 
-export {
-  type Actor,
-  auditEntry,
-  auditInsert as insertAudit,
-  type ChangeWriter,
-  commitOne,
-  LostRace,
-  systemActor,
-  withRetries,
-} from '@employment/kit';
+export { type Actor, LostRace, systemActor, withRetries } from '@employment/core';
+export { auditEntry, auditInsert as insertAudit, type ChangeWriter, commitOne } from '@employment/messaging';
 
 /**
  * The guard of a change that creates a record under a natural or client-chosen id (an area code,

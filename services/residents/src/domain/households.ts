@@ -6,15 +6,12 @@ import {
 import {
   AppError,
   assertInArea,
-  type Change,
   canAccessArea,
-  type EventDraft,
   type FieldProblem,
-  type Mutation,
-  newId,
   type Principal,
   type Problem,
-} from '@employment/kit';
+} from '@employment/core';
+import { type Change, type EventDraft, type Mutation, newId } from '@employment/messaging';
 import {
   COLLECTIONS,
   type HouseholdDocument,

@@ -1,6 +1,6 @@
 import { EmploymentStatusChangedSchema, ResidentProfileChangedSchema } from '@employment/contracts';
+import { AppError, assertInArea, type FieldProblem, type Principal } from '@employment/core';
 import { ageOn } from '@employment/identifiers';
-import { AppError, assertInArea, type FieldProblem, type Principal } from '@employment/kit';
 import { COLLECTIONS, type ResidentDocument, type StatusPeriod } from '../data-access/models.ts';
 import type { AreaRegistry } from './areas.ts';
 import {

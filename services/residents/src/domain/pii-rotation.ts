@@ -1,4 +1,5 @@
-import { type AuditEntry, auditEntry, forEachLimited, type Logger, type PiiProtector } from '@employment/kit';
+import { forEachLimited, type Logger, type PiiProtector } from '@employment/core';
+import { type AuditEntry, auditEntry } from '@employment/messaging';
 import type { Collection, mongo } from 'mongoose';
 import type { ResidentDocument } from '../data-access/models.ts';
 import { systemActor } from './changes.ts';

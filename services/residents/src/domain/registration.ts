@@ -1,5 +1,5 @@
+import type { FieldProblem } from '@employment/core';
 import { ageOn, parseNationalId, type Sex } from '@employment/identifiers';
-import type { FieldProblem } from '@employment/kit';
 import type {
   Education,
   EmploymentStatus,

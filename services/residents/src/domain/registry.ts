@@ -1,16 +1,15 @@
 import { ResidentRegisteredSchema } from '@employment/contracts';
-import { maskNationalId } from '@employment/identifiers';
 import {
   AppError,
   assertInArea,
-  type Change,
   canAccessArea,
   type FieldProblem,
-  newId,
   type PiiProtector,
   type Principal,
   type Problem,
-} from '@employment/kit';
+} from '@employment/core';
+import { maskNationalId } from '@employment/identifiers';
+import { type Change, newId } from '@employment/messaging';
 import { type AuditEntry, COLLECTIONS, type ResidentDocument } from '../data-access/models.ts';
 import type { ResidentsRepository } from '../data-access/residents-repository.ts';
 import { type AreaRegistry, rowProblem } from './areas.ts';

@@ -1,5 +1,6 @@
 import { SurveyRecordedSchema } from '@employment/contracts';
-import { AppError, newId, type Principal } from '@employment/kit';
+import { AppError, type Principal } from '@employment/core';
+import { newId } from '@employment/messaging';
 import { COLLECTIONS, type SurveyDocument } from '../data-access/models.ts';
 import type { ResidentsRepository } from '../data-access/residents-repository.ts';
 import { chinaYear } from './calendar.ts';

@@ -4,14 +4,8 @@ import {
   ServiceDeliveredSchema,
   TrackingCardOpenedSchema,
 } from '@employment/contracts';
-import {
-  AppError,
-  canAccessArea,
-  type EventDraft,
-  type Mutation,
-  newId,
-  type Principal,
-} from '@employment/kit';
+import { AppError, canAccessArea, type Principal } from '@employment/core';
+import { type EventDraft, type Mutation, newId } from '@employment/messaging';
 import {
   type AssignmentDocument,
   type AssignmentSlotDocument,

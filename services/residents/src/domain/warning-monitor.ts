@@ -1,4 +1,4 @@
-import type { Logger } from '@employment/kit';
+import type { Logger } from '@employment/core';
 import { COLLECTIONS, type WarningDocument } from '../data-access/models.ts';
 import type { ResidentsRepository } from '../data-access/residents-repository.ts';
 import { addDays, chinaDate } from './calendar.ts';

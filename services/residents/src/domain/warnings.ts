@@ -4,14 +4,8 @@ import {
   WarningRaisedSchema,
   WarningResolvedSchema,
 } from '@employment/contracts';
-import {
-  AppError,
-  canAccessArea,
-  type EventDraft,
-  type Mutation,
-  newId,
-  type Principal,
-} from '@employment/kit';
+import { AppError, canAccessArea, type Principal } from '@employment/core';
+import { type EventDraft, type Mutation, newId } from '@employment/messaging';
 import { COLLECTIONS, type WarningDocument } from '../data-access/models.ts';
 import type { ResidentsRepository } from '../data-access/residents-repository.ts';
 import type { WorkingCalendar } from './calendar.ts';

@@ -10,7 +10,7 @@ import {
   schemaRef,
   unavailableResponse,
   uuidPathParameter,
-} from '@employment/kit';
+} from '@employment/http';
 
 export { nullable, problemResponse, problemSchema };
 export const ref = schemaRef;

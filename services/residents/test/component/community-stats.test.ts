@@ -1,5 +1,6 @@
 import { EmploymentStatus, ResidentRegisteredSchema } from '@employment/contracts';
-import { buildEvent, createLogger, decodeEnvelope, type EventContext } from '@employment/kit';
+import { createLogger } from '@employment/core';
+import { buildEvent, decodeEnvelope, type EventContext } from '@employment/messaging';
 import mongoose, { type Connection } from 'mongoose';
 import type { ResidentsConfig } from '../../src/config.ts';
 import { communityStatsConsumer } from '../../src/entry-points/messaging/community-stats.ts';

@@ -1,6 +1,6 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { EmploymentStatus, ResidentRegisteredSchema } from '@employment/contracts';
-import { buildEvent, deadLetterTopic } from '@employment/kit';
+import { buildEvent, deadLetterTopic } from '@employment/messaging';
 import { eventually, KafkaProbe, type Producer, sleep, testProducer } from '@employment/testing';
 import type { ResidentsConfig } from '../../src/config.ts';
 import { consumerGroups } from '../../src/entry-points/messaging/community-stats.ts';

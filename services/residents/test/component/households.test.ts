@@ -5,7 +5,7 @@ import {
   ResidentProfileChangedSchema,
   WarningRaisedSchema,
 } from '@employment/contracts';
-import { buildEvent } from '@employment/kit';
+import { buildEvent } from '@employment/messaging';
 import { eventually, KafkaProbe, sleep, testProducer } from '@employment/testing';
 import type { ResidentsConfig } from '../../src/config.ts';
 import type { ResidentDocument } from '../../src/data-access/models.ts';

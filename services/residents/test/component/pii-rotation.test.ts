@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, loadConfig, PiiProtector } from '@employment/kit';
+import { ConfigError, createLogger, loadConfig, PiiProtector } from '@employment/core';
 import { randomKeyBase64, testServiceEnv } from '@employment/testing';
 import { type ResidentsConfig, residentsConfigSchema } from '../../src/config.ts';
 import type { AuditEntry, ResidentDocument } from '../../src/data-access/models.ts';

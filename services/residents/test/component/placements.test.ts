@@ -5,7 +5,7 @@ import {
   PlacementEndReason,
   PlacementMadeSchema,
 } from '@employment/contracts';
-import { buildEvent, type EventDraft, newId } from '@employment/kit';
+import { buildEvent, type EventDraft, newId } from '@employment/messaging';
 import { eventually, type Producer, sleep, testProducer } from '@employment/testing';
 import type { ResidentsConfig } from '../../src/config.ts';
 import {

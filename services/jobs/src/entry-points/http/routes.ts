@@ -1,4 +1,5 @@
-import { areaFilter, pageRequest, param, route, sendPage } from '@employment/kit';
+import { areaFilter } from '@employment/core';
+import { pageRequest, param, route, sendPage } from '@employment/http';
 import type { Request, Response, Router } from 'express';
 import type { ReferralState } from '../../data-access/models.ts';
 import type { JobsRepository } from '../../data-access/repository.ts';

@@ -10,7 +10,7 @@ import {
   type EventContext,
   envelopeOccurredAt,
   PoisonEventError,
-} from '@employment/kit';
+} from '@employment/messaging';
 import type { CandidateDocument, HouseholdDocument } from '../../data-access/models.ts';
 import type { JobsRepository } from '../../data-access/repository.ts';
 import type { CandidatePool } from '../../domain/candidate-pool.ts';

@@ -1,4 +1,4 @@
-import { AppError, canAccessArea, encodeCursor, requireRole } from '@employment/kit';
+import { AppError, canAccessArea, encodeCursor, requireRole } from '@employment/core';
 import type { Router } from 'express';
 import type { CommunityStatsDocument } from '../../data-access/models.ts';
 import type { ResidentsRepository } from '../../data-access/residents-repository.ts';

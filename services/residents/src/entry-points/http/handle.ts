@@ -1,4 +1,5 @@
-import { type Principal, principalOf } from '@employment/kit';
+import type { Principal } from '@employment/core';
+import { principalOf } from '@employment/http';
 import type { Request, Response } from 'express';
 import type { Actor } from '../../domain/changes.ts';
 
@@ -18,7 +19,7 @@ export const handle =
     }
   };
 
-export { pageRequest, param, sendPage } from '@employment/kit';
+export { pageRequest, param, sendPage } from '@employment/http';
 
 /** Query values, already validated and converted to their schema types by the kit. */
 export function queryInt(req: Request, name: string): number | undefined {

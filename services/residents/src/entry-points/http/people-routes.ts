@@ -1,4 +1,4 @@
-import { AppError, canAccessArea, requireRole } from '@employment/kit';
+import { AppError, canAccessArea, requireRole } from '@employment/core';
 import type { Router } from 'express';
 import type { ResidentsRepository } from '../../data-access/residents-repository.ts';
 import type { People, ProfilePatch } from '../../domain/people.ts';

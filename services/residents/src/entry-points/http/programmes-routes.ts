@@ -1,4 +1,4 @@
-import { AppError, areaFilter, canAccessArea, requireRole } from '@employment/kit';
+import { AppError, areaFilter, canAccessArea, requireRole } from '@employment/core';
 import type { Router } from 'express';
 import type { ResidentsRepository } from '../../data-access/residents-repository.ts';
 import type { AreaRegistry } from '../../domain/areas.ts';

@@ -12,14 +12,13 @@ import {
   WarningRaisedSchema,
   WarningResolvedSchema,
 } from '@employment/contracts';
+import { forEachLimited, isDuplicateKeyError } from '@employment/core';
 import {
   type ConsumerDefinition,
   decodePayload,
   type EventContext,
   envelopeOccurredAt,
-  forEachLimited,
-  isDuplicateKeyError,
-} from '@employment/kit';
+} from '@employment/messaging';
 import type { Connection } from 'mongoose';
 import {
   COLLECTIONS,

@@ -1,5 +1,5 @@
 import { PlacementEndedSchema, PlacementMadeSchema } from '@employment/contracts';
-import { type ConsumerDefinition, decodePayload, envelopeOccurredAt } from '@employment/kit';
+import { type ConsumerDefinition, decodePayload, envelopeOccurredAt } from '@employment/messaging';
 import type { ResidentsRepository } from '../../data-access/residents-repository.ts';
 import { systemActor } from '../../domain/changes.ts';
 import { currentStatusSince, type People } from '../../domain/people.ts';

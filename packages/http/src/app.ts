@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AppError,
+  isAppError,
+  isStoreUnavailable,
+  type Logger,
+  type Principal,
+  unavailable,
+} from '@employment/core';
+import { context, extractTraceContext, type Metrics, trace, tracer } from '@employment/telemetry';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import express, {
+  type Express as ExpressApp,
+  type NextFunction,
+  type Request,
+  type Response,
+  type Router,
+} from 'express';
+import type { Redis } from 'ioredis';
+import { idempotency } from './idempotency.ts';
+import { type OpenApiDocument, OpenApiValidator } from './openapi.ts';
+import { rateLimit } from './rate-limit.ts';
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The authenticated caller; set on every `/v1/` request that reaches a route. */
+      principal?: Principal;
+      requestId: string;
+      log: Logger;
+      operationId?: string;
+    }
+  }
+}
+
+export interface HttpAppOptions {
+  service: string;
+  logger: Logger;
+  metrics: Metrics;
+  openapi: OpenApiDocument;
+  redis: Redis;
+  verifyToken: (token: string) => Promise<Principal>;
+  readiness: () => { ready: boolean; checks: Record<string, string> };
+  rateLimitPerMinute: number;
+  idempotencyTtlSeconds: number;
+  bodyLimit?: string;
+  routes: (router: Router) => void;
+}
+
+/** The caller of a route; the auth middleware guarantees it on every documented, non-public operation. */
+export function principalOf(req: Request): Principal {
+  if (!req.principal) throw new AppError('unauthenticated', 'no credentials were presented');
+  return req.principal;
+}
+
+/**
+ * The HTTP face of a service: tracing, metrics and logs for every request; `/healthz`,
+ * `/readyz`, `/metrics`, `/openapi.json`; then for the API: bearer-token authentication,
+ * per-client rate limits, validation against the OpenAPI document, Idempotency-Key on POST,
+ * the service's routes, and problem+json for every error.
+ */
+export function createHttpApp(options: HttpAppOptions): ExpressApp {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  const validator = new OpenApiValidator(options.openapi);
+  const openapiJson = JSON.stringify(options.openapi);
+
+  app.use(observe(options));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    const { ready, checks } = options.readiness();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });
+  });
+  app.get('/metrics', async (_req, res, next) => {
+    try {
+      res.setHeader('content-type', options.metrics.registry.contentType);
+      res.send(await options.metrics.registry.metrics());
+    } catch (err) {
+      next(err);
+    }
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(openapiJson);
+  });
+
+  const api = express.Router();
+  api.use((req, _res, next) => {
+    const matched = validator.match(req.method, req.path);
+    if (matched === undefined)
+      return next(new AppError('not-found', `no operation at ${req.method} ${req.path}`));
+    if (matched === 'method')
+      return next(new AppError('method-not-allowed', `${req.method} is not allowed on ${req.path}`));
+    req.operationId = matched.operationId;
+    (req as Request & { matched: typeof matched }).matched = matched;
+    next();
+  });
+  api.use(authenticate(options.verifyToken));
+  api.use(
+    rateLimit({ redis: options.redis, service: options.service, perMinute: options.rateLimitPerMinute }),
+  );
+  api.use((req, _res, next) => {
+    const ct = req.headers['content-type'];
+    const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
+    if (
+      (hasBody || req.headers['transfer-encoding']) &&
+      ct &&
+      !/^application\/([a-z.+-]*\+)?json\b/i.test(ct)
+    ) {
+      return next(new AppError('unsupported-media-type', 'send the body as application/json'));
+    }
+    next();
+  });
+  api.use(
+    express.json({ limit: options.bodyLimit ?? '8mb', type: ['application/json', 'application/*+json'] }),
+  );
+  api.use((req, _res, next) => {
+    const matched = (
+      req as Request & { matched: Exclude<ReturnType<OpenApiValidator['match']>, 'method' | undefined> }
+    ).matched;
+    // Express 5 parses `req.query` afresh on every read: validate a copy, then pin the copy (with
+    // its values converted to their schema types) on the request.
+    const query = { ...(req.query as Record<string, unknown>) };
+    const problems = validator.validate(matched, {
+      method: req.method,
+      query,
+      headers: req.headers,
+      body: req.body,
+      hasBody: req.body !== undefined && !(req.method === 'GET' || req.method === 'DELETE'),
+    });
+    if (problems.length > 0) {
+      return next(
+        new AppError(
+          'validation-failed',
+          problems.map((p) => `${p.in} ${p.pointer || '(whole)'}: ${p.detail}`).join('; '),
+          {
+            errors: problems,
+          },
+        ),
+      );
+    }
+    Object.assign(req.params, matched.pathParams);
+    Object.defineProperty(req, 'query', {
+      value: query,
+      writable: true,
+      configurable: true,
+      enumerable: true,
+    });
+    next();
+  });
+  api.use(
+    idempotency({
+      redis: options.redis,
+      service: options.service,
+      ttlSeconds: options.idempotencyTtlSeconds,
+    }),
+  );
+  options.routes(api);
+  app.use(api);
+
+  app.use((_req: Request, _res: Response, next: NextFunction) =>
+    next(new AppError('not-found', 'no such resource')),
+  );
+  app.use(problemHandler(options));
+  return app;
+}
+
+/** Span, request id, request log and duration metric for every request. */
+function observe(options: HttpAppOptions) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const parent = extractTraceContext(req.headers as Record<string, unknown>);
+    const span = tracer().startSpan(
+      `HTTP ${req.method}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': req.method, 'url.path': req.path },
+      },
+      parent,
+    );
+    const started = process.hrtime.bigint();
+    const requestId = (req.header('x-request-id') ?? '').slice(0, 128) || randomUUID();
+    req.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    const ctx = trace.setSpan(parent, span);
+    context.with(ctx, () => {
+      req.log = options.logger.child({ requestId });
+      res.on('finish', () => {
+        const route = req.operationId ?? (req.path.startsWith('/v1/') ? 'unmatched' : req.path);
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        options.metrics.httpDuration.observe(
+          { method: req.method, route, status: String(res.statusCode) },
+          seconds,
+        );
+        span.updateName(`HTTP ${req.method} ${route}`);
+        span.setAttribute('http.response.status_code', res.statusCode);
+        if (req.principal) span.setAttribute('employment.client_id', req.principal.clientId);
+        if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+        if (route.startsWith('/') && res.statusCode < 400) return; // probes and scrapes stay quiet
+        req.log.info(
+          {
+            method: req.method,
+            path: req.path,
+            operation: req.operationId,
+            status: res.statusCode,
+            ms: Math.round(seconds * 1000),
+            client: req.principal?.clientId,
+          },
+          'request',
+        );
+      });
+      next();
+    });
+  };
+}
+
+function authenticate(verify: (token: string) => Promise<Principal>) {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    const matched = (req as Request & { matched?: { public: boolean } }).matched;
+    if (matched?.public) return next();
+    const header = req.header('authorization');
+    const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    if (!token) {
+      return next(
+        new AppError('unauthenticated', 'send a bearer token in the Authorization header', {
+          headers: { 'www-authenticate': 'Bearer' },
+        }),
+      );
+    }
+    try {
+      req.principal = await verify(token);
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+function problemHandler(options: HttpAppOptions) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let error: AppError;
+    if (isAppError(err)) {
+      error = err;
+    } else if (isBodyParserError(err)) {
+      error =
+        err.type === 'entity.too.large'
+          ? new AppError('payload-too-large', `the body may be at most ${options.bodyLimit ?? '8mb'}`)
+          : err.type === 'entity.parse.failed'
+            ? new AppError('bad-request', 'the body is not valid JSON', {
+                errors: [{ in: 'body', pointer: '', detail: 'is not valid JSON' }],
+              })
+            : new AppError('bad-request', err.message);
+    } else if (isStoreUnavailable(err)) {
+      error = unavailable('the store cannot be reached; try again shortly', err);
+    } else {
+      error = new AppError('internal', 'an unexpected error occurred; it has been logged', { cause: err });
+    }
+    const log = req.log ?? options.logger;
+    if (error.status >= 500) log.error({ err, operation: req.operationId }, 'request failed');
+    options.metrics.problems.inc({ problem: error.problem, status: String(error.status) });
+    if (res.headersSent) return;
+    for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+    res
+      .status(error.status)
+      .type('application/problem+json')
+      .send(JSON.stringify(error.toProblem(req.originalUrl)));
+  };
+}
+
+function isBodyParserError(err: unknown): err is { type: string; message: string; status: number } {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    'type' in err &&
+    'status' in err &&
+    typeof (err as { type: unknown }).type === 'string'
+  );
+}
