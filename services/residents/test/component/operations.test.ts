@@ -355,7 +355,8 @@ describe('operations: auth, probes, metrics, limits, logs, traces', () => {
 
   it('when the service stops, then readiness turns false first and the process leaves nothing pending', async () => {
     const auth4 = await TestAuth.start();
-    const ownConfig = residentsTestConfig(auth4, { SHUTDOWN_DELAY_MS: '400' });
+    // The readiness probe below comes 100 ms into a 3 s delay: a busy machine still lands inside it.
+    const ownConfig = residentsTestConfig(auth4, { SHUTDOWN_DELAY_MS: '3000' });
     const own = await startResidents(ownConfig);
     const tokenOwn = await auth4.token(DISTRICT_A);
     await own.request('POST', '/v1/residents', { token: tokenOwn, body: registration() });
