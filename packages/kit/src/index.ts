@@ -23,4 +23,5 @@ export * from './store/grouped-insert.ts';
 export * from './store/mongo.ts';
 export * from './telemetry/metrics.ts';
 export * from './telemetry/tracing.ts';
+export * from './text.ts';
 export * from './writes.ts';
