@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { scrubNationalIds } from '@employment/identifiers';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import express, {
   type Express as ExpressApp,
@@ -9,7 +10,7 @@ import express, {
 } from 'express';
 import type { Redis } from 'ioredis';
 import type { Principal } from '../auth/principal.ts';
-import { AppError, isAppError, isStoreUnavailable, unavailable } from '../errors.ts';
+import { AppError, isAppError, isStoreUnavailable, problemInstance, unavailable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { context, extractTraceContext, trace, tracer } from '../telemetry/tracing.ts';
@@ -39,6 +40,8 @@ export interface HttpAppOptions {
   readiness: () => { ready: boolean; checks: Record<string, string> };
   rateLimitPerMinute: number;
   idempotencyTtlSeconds: number;
+  /** How long an Idempotency-Key attempt holds its key between renewals (default 10 s); tests shorten it. */
+  idempotencyLeaseMs?: number;
   bodyLimit?: string;
   routes: (router: Router) => void;
 }
@@ -83,14 +86,23 @@ export function createHttpApp(options: HttpAppOptions): ExpressApp {
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(openapiJson);
   });
+  // Any other method on the kit's own paths (a middleware, not `app.all`, so route listings stay exact).
+  const kitPaths = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
+  app.use((req, _res, next) =>
+    kitPaths.has(req.path) ? next(methodNotAllowed(req.method, ['GET', 'HEAD'])) : next(),
+  );
 
   const api = express.Router();
   api.use((req, _res, next) => {
-    const matched = validator.match(req.method, req.path);
-    if (matched === undefined)
-      return next(new AppError('not-found', `no operation at ${req.method} ${req.path}`));
-    if (matched === 'method')
-      return next(new AppError('method-not-allowed', `${req.method} is not allowed on ${req.path}`));
+    let matched: ReturnType<OpenApiValidator['match']>;
+    try {
+      matched = validator.match(req.method, req.path);
+    } catch (err) {
+      return next(err);
+    }
+    // Details name the method, never the path: a path may hold whatever a client put in it.
+    if (matched === undefined) return next(new AppError('not-found', 'no operation at this path'));
+    if (matched === 'method') return next(methodNotAllowed(req.method, validator.allowedMethods(req.path)));
     req.operationId = matched.operationId;
     (req as Request & { matched: typeof matched }).matched = matched;
     next();
@@ -114,6 +126,15 @@ export function createHttpApp(options: HttpAppOptions): ExpressApp {
   api.use(
     express.json({ limit: options.bodyLimit ?? '8mb', type: ['application/json', 'application/*+json'] }),
   );
+  api.use((req, _res, next) => {
+    if (nestsDeeperThan(req.body, MAX_BODY_DEPTH)) {
+      const detail = `nests deeper than ${MAX_BODY_DEPTH} levels`;
+      return next(
+        new AppError('bad-request', `the body ${detail}`, { errors: [{ in: 'body', pointer: '', detail }] }),
+      );
+    }
+    next();
+  });
   api.use((req, _res, next) => {
     const matched = (
       req as Request & { matched: Exclude<ReturnType<OpenApiValidator['match']>, 'method' | undefined> }
@@ -153,6 +174,7 @@ export function createHttpApp(options: HttpAppOptions): ExpressApp {
       redis: options.redis,
       service: options.service,
       ttlSeconds: options.idempotencyTtlSeconds,
+      ...(options.idempotencyLeaseMs === undefined ? {} : { leaseMs: options.idempotencyLeaseMs }),
     }),
   );
   options.routes(api);
@@ -260,11 +282,38 @@ function problemHandler(options: HttpAppOptions) {
     options.metrics.problems.inc({ problem: error.problem, status: String(error.status) });
     if (res.headersSent) return;
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+    // A problem may quote what the client sent (a field name, a path): never a national ID.
     res
       .status(error.status)
       .type('application/problem+json')
-      .send(JSON.stringify(error.toProblem(req.originalUrl)));
+      .send(scrubNationalIds(JSON.stringify(error.toProblem(problemInstance(req.path)))));
   };
+}
+
+function methodNotAllowed(method: string, allowed: string[]): AppError {
+  return new AppError('method-not-allowed', `${method} is not allowed here; use ${allowed.join(', ')}`, {
+    headers: { allow: allowed.join(', ') },
+  });
+}
+
+/**
+ * How deep a request body may nest. Nothing the API takes comes near it, and every later walk of
+ * the body (validation, the Idempotency-Key fingerprint, the store's encoder) recurses.
+ */
+const MAX_BODY_DEPTH = 32;
+
+/** Whether a parsed body nests deeper than `max` objects or arrays; iterative, so any depth is safe to ask about. */
+function nestsDeeperThan(body: unknown, max: number): boolean {
+  const stack: Array<[node: unknown, depth: number]> = [[body, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(node)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 function isBodyParserError(err: unknown): err is { type: string; message: string; status: number } {

@@ -1,4 +1,10 @@
-import { AppError, isDuplicateKeyError, isStoreUnavailable, validationFailed } from '../../src/errors.ts';
+import {
+  AppError,
+  isDuplicateKeyError,
+  isStoreUnavailable,
+  problemInstance,
+  validationFailed,
+} from '../../src/errors.ts';
 import { keyCursor, offsetCursor, toPage } from '../../src/pagination.ts';
 
 describe('problem details (RFC 9457)', () => {
@@ -103,3 +109,19 @@ describe('isStoreUnavailable', () => {
   });
 });
 
+describe('problem instance', () => {
+  it('when a path holds an ID number, plainly or percent-encoded, then the instance masks it', () => {
+    expect(problemInstance('/v1/residents/420102198503121234')).toBe('/v1/residents/420102********1234');
+    expect(problemInstance('/v1/residents/x42010219850312123X/y')).toBe(
+      '/v1/residents/x420102********123X/y',
+    );
+    const encoded = [...'42010219850312123x'].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
+    expect(problemInstance(`/v1/residents/${encoded}`)).toBe('/v1/residents/420102********123X');
+  });
+
+  it('when a path has a broken escape or ordinary text, then it is kept as a URI reference', () => {
+    expect(problemInstance('/v1/residents/%ZZ')).toBe('/v1/residents/%25ZZ');
+    expect(problemInstance('/v1/areas/420102001001')).toBe('/v1/areas/420102001001');
+    expect(problemInstance('/v1/areas/%E6%B1%9F')).toBe('/v1/areas/%E6%B1%9F');
+  });
+});
