@@ -22,8 +22,12 @@ const LONE_SURROGATE = /\p{Cs}/u;
 /** LRE, RLE, PDF, LRO, RLO and LRI, RLI, FSI, PDI. */
 const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
 
+/** Anything the rule may refuse, in one pass: most text has none of it and is done with here. */
+const SUSPECT = /[\p{Cc}\p{Cs}\u202a-\u202e\u2066-\u2069]|^\s*$/u;
+
 /** What is wrong with `value` as text (a detail for a field problem), or undefined when nothing is. */
 export function textProblem(value: string, kind: TextKind = 'line'): string | undefined {
+  if (!SUSPECT.test(value)) return undefined;
   if ((kind === 'multiline' ? CONTROL_EXCEPT_LINE_BREAKS : CONTROL).test(value)) {
     return kind === 'multiline'
       ? 'must not contain control characters other than tab and line breaks'

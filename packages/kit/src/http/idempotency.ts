@@ -178,18 +178,22 @@ export function idempotency(options: {
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64url');
 
 /**
- * JSON with every object's keys sorted. Bodies reach this parsed and no deeper than the body
- * depth limit (app.ts), so the recursion is shallow.
+ * JSON with every object's keys in one order (sorted; integer-like keys come first in ascending
+ * order, as JavaScript keeps them), so equal bodies give equal text whatever order they were sent
+ * in. Bodies reach this parsed and no deeper than the body depth limit (app.ts).
  */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    const fields = Object.keys(record)
-      .filter((k) => record[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`);
-    return `{${fields.join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
+  return JSON.stringify(value ?? null, sortKeys);
+}
+
+function sortKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1]! <= keys[i]!;
+  if (sorted) return value; // the common case: sent in order already, nothing to copy
+  const out: Record<string, unknown> = {};
+  for (const key of keys.sort()) out[key] = record[key];
+  return out;
 }
