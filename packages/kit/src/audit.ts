@@ -28,7 +28,7 @@ export interface Actor {
 
 /** The service acting on its own (timers, consumers): city-wide, every role. */
 export function systemActor(clientId: string, requestId: string | null = null): Actor {
-  return { principal: { clientId, roles: new Set(['admin']), areas: ['*'] }, requestId };
+  return { principal: { clientId, subject: clientId, roles: new Set(['admin']), areas: ['*'] }, requestId };
 }
 
 export interface AuditSubject {

@@ -62,6 +62,10 @@ export const baseConfigSchema = z.object({
   AUTH_JWKS_URL: url(['http:', 'https:']),
   AUTH_ISSUER: z.string().min(1).default('employment-platform-local'),
   AUTH_AUDIENCE: z.string().min(1).default('employment-platform'),
+  /** Tokens valid for longer than this (`exp` − `iat`) are refused, however far off they expire. */
+  AUTH_MAX_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
+  /** Clock skew tolerated between the identity provider and the services, for `exp`, `nbf` and `iat`. */
+  AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
 
   OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
 

@@ -271,6 +271,8 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
         jwksUrl: this.config.AUTH_JWKS_URL,
         issuer: this.config.AUTH_ISSUER,
         audience: this.config.AUTH_AUDIENCE,
+        maxLifetimeSeconds: this.config.AUTH_MAX_TOKEN_LIFETIME_SECONDS,
+        clockToleranceSeconds: this.config.AUTH_CLOCK_TOLERANCE_SECONDS,
       });
     const app = createHttpApp({
       service: this.name,
