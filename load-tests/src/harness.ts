@@ -476,7 +476,7 @@ async function seedAreaTree(
 ): Promise<void> {
   const rows = wuhanAreaRows(grid);
   const token = await issuer.token({
-    clientId: `area-seeder-${runId}`,
+    clientId: `load-${runId}-area-seeder`,
     roles: ['areas:write'],
     areas: ['4201'],
   });

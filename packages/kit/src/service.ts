@@ -282,7 +282,12 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
       redis: this.redis,
       verifyToken,
       readiness: () => this.health.status(),
-      rateLimitPerMinute: this.config.RATE_LIMIT_PER_MINUTE,
+      rateLimits: {
+        perMinute: this.config.RATE_LIMIT_PER_MINUTE,
+        clientQuotas: this.config.RATE_LIMIT_CLIENT_QUOTAS,
+        perAddress: this.config.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+      },
+      ...(this.config.HTTP_TRUSTED_PROXIES ? { trustedProxies: this.config.HTTP_TRUSTED_PROXIES } : {}),
       idempotencyTtlSeconds: this.config.IDEMPOTENCY_TTL_SECONDS,
       routes: (router) => this.definition.routes(router, this),
     });
