@@ -92,6 +92,11 @@ export const baseConfigSchema = z.object({
   KAFKA_CREATE_TOPICS: bool.default(true),
 
   REDIS_URL: url(['redis:', 'rediss:']),
+  /**
+   * A Redis command with no answer for this long fails (and a command while Redis is away fails at
+   * once): no request waits on Redis longer than this (docs/security.md, "Redis outage").
+   */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1_000),
 
   AUTH_JWKS_URL: url(['http:', 'https:']),
   AUTH_ISSUER: z.string().min(1).default('employment-platform-local'),

@@ -125,10 +125,18 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
     });
     definition.models(store);
     registerKitModels(store);
+    // Fail fast while Redis is away, reconnect by itself: a command issued while the connection is
+    // down fails at once (no offline queue), one in flight when it drops fails without a resend,
+    // one that gets no answer fails after REDIS_COMMAND_TIMEOUT_MS; meanwhile the client reconnects
+    // every second at most. The callers decide what a failure means (docs/security.md).
     const redis = new Redis(config.REDIS_URL, {
-      maxRetriesPerRequest: 2,
-      enableOfflineQueue: true,
       lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
+      connectTimeout: 2_000,
+      retryStrategy: (attempt) => Math.min(100 * attempt, 1_000),
     });
     redis.on('error', (err) => logger.debug({ err }, 'redis error'));
     await redis.connect();
@@ -159,6 +167,8 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
       {
         store: () => pingStore(store),
         redis: async () => {
+          // While the client reconnects, say so rather than the client's error about its queue.
+          if (redis.status !== 'ready') throw new Error(`not connected (${redis.status})`);
           await redis.ping();
         },
         kafka: async () => {

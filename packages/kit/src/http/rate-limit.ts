@@ -124,7 +124,8 @@ export function rateLimits(options: LimiterOptions & { perAddress: number; clien
         .incr(key)
         .pexpire(key, WINDOW_MS + 1_000)
         .exec()
-        .catch((err) => report('address', err));
+        // Redis went away since the check, which reported it: the request is not counted.
+        .catch(() => undefined);
     });
     next();
   };

@@ -61,6 +61,7 @@ describe('configuration', () => {
       RATE_LIMIT_PER_ADDRESS_PER_MINUTE: 120,
       AUTH_MAX_TOKEN_LIFETIME_SECONDS: 3600,
       AUTH_CLOCK_TOLERANCE_SECONDS: 5,
+      REDIS_COMMAND_TIMEOUT_MS: 1000,
     });
     expect(config.HTTP_TRUSTED_PROXIES).toBeUndefined();
   });
