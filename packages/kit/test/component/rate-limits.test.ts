@@ -47,7 +47,7 @@ describe('rate limits: per client after authentication, per source address befor
   });
 
   it('when one client sends 500 requests in 5 s, then it is cut at its configured quota with 429 and Retry-After, and another client is unaffected', async () => {
-    await awaitFreshWindow(15);
+    await awaitFreshWindow(25);
     const greedy = await service.token('district-greedy');
     const calm = await service.token('district-calm');
     const started = Date.now();
@@ -55,7 +55,8 @@ describe('rate limits: per client after authentication, per source address befor
       paced(500, 10, 100, () => call(service.port, 'GET', '/v1/echo', { token: greedy })),
       paced(20, 1, 250, () => call(service.port, 'GET', '/v1/echo', { token: calm })),
     ]);
-    expect(Date.now() - started).toBeLessThan(15_000);
+    // All in one window, or the counts below would mean nothing.
+    expect(Date.now() - started).toBeLessThan(25_000);
     const statuses = flood.map((a) => a.status);
     expect({ ok: count(statuses, 200), limited: count(statuses, 429) }).toEqual({ ok: 100, limited: 400 });
 

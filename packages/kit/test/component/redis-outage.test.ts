@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '@employment/kit';
 import { eventually, testInfraPart } from '@employment/testing';
@@ -85,8 +88,10 @@ describe('when Redis goes away and comes back', () => {
       );
     expect(unchecked('client')).toBeGreaterThanOrEqual(12);
     expect(unchecked('address')).toBeGreaterThanOrEqual(20);
-    // One warning for the whole outage so far, not one per request.
-    expect(lines.filter((l) => l.includes('rate limits unavailable')).length).toBe(1);
+    // One warning per 10 s of outage, not one per request.
+    const warnings = lines.filter((l) => l.includes('rate limits unavailable')).length;
+    expect(warnings).toBeGreaterThanOrEqual(1);
+    expect(warnings).toBeLessThanOrEqual(1 + Math.floor((Date.now() - stoppedAt) / 10_000));
 
     await testInfraPart('start', 'redis');
     const startedAt = Date.now();
@@ -109,4 +114,37 @@ describe('when Redis goes away and comes back', () => {
     });
     expect(replayed.status).toBe(201);
   });
+
+  it('when Redis hangs (stopped, its connection open), then each request waits at most the command timeout, and readiness goes off and comes back', async () => {
+    const hung = await startKitService({ REDIS_COMMAND_TIMEOUT_MS: '300' });
+    const pid = stackRedisPid();
+    try {
+      const token = await hung.token('district-420102');
+      expect((await call(hung.port, 'GET', '/v1/echo', { token })).status).toBe(200);
+      process.kill(pid, 'SIGSTOP');
+      const reads = [];
+      for (let i = 0; i < 3; i++) reads.push(await call(hung.port, 'GET', '/v1/echo', { token }));
+      expect(reads.map((a) => a.status)).toEqual([200, 200, 200]);
+      // Two limiter calls at most (address, client), each bounded by the 300 ms timeout.
+      expect(Math.max(...reads.map((a) => a.ms))).toBeLessThan(1_500);
+      await eventually(async () => (await call(hung.port, 'GET', '/readyz')).status === 503, {
+        what: 'readiness to turn off',
+        timeoutMs: 10_000,
+      });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await eventually(async () => (await call(hung.port, 'GET', '/readyz')).status === 200, {
+      what: 'readiness to return',
+      timeoutMs: 10_000,
+    });
+    await hung.stop();
+  });
 });
+
+/** The test stack's Redis (scripts/lib/infra.sh keeps its pid in the stack's state folder). */
+function stackRedisPid(): number {
+  const cache = process.env.EMPLOYMENT_CACHE ?? join(homedir(), '.cache', 'employment-platform');
+  const stack = `test${process.env.INFRA_PORT_OFFSET ? `-${process.env.INFRA_PORT_OFFSET}` : ''}`;
+  return Number(readFileSync(join(cache, 'state', stack, 'pids', 'redis.pid'), 'utf8').trim());
+}
