@@ -10,6 +10,9 @@ import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 type SigningKey = Awaited<ReturnType<typeof importJWK>>;
 
 export class LocalIssuer {
+  /** The lifetime of its tokens unless asked otherwise: the services' default cap. */
+  static readonly DEFAULT_TTL_SECONDS = 3_600;
+
   readonly issuer: string;
   readonly audience: string;
   private readonly privateKey: SigningKey;
@@ -73,9 +76,6 @@ export class LocalIssuer {
       .setExpirationTime(`${claims.ttlSeconds ?? LocalIssuer.DEFAULT_TTL_SECONDS}s`)
       .sign(this.privateKey);
   }
-
-  /** The lifetime of its tokens unless asked otherwise: the services' default cap. */
-  static readonly DEFAULT_TTL_SECONDS = 3_600;
 
   /** Serves the JWKS at `/.well-known/jwks.json`; port 0 picks a free one. */
   async serve(port = 0, host = '127.0.0.1'): Promise<{ server: Server; jwksUrl: string }> {

@@ -46,7 +46,7 @@ export function quotaOf(clientId: string, { perMinute, quotas }: ClientQuotas): 
 }
 
 /** The caller's address: the socket's peer, or X-Forwarded-For's when express trusts the proxy. */
-export function sourceAddress(req: Request): string {
+function sourceAddress(req: Request): string {
   const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
