@@ -21,7 +21,7 @@ import express, {
 import type { Redis } from 'ioredis';
 import { idempotency } from './idempotency.ts';
 import { type OpenApiDocument, OpenApiValidator } from './openapi.ts';
-import { rateLimit } from './rate-limit.ts';
+import { rateLimits } from './rate-limit.ts';
 
 declare global {
   namespace Express {
@@ -43,7 +43,15 @@ export interface HttpAppOptions {
   redis: Redis;
   verifyToken: (token: string) => Promise<Principal>;
   readiness: () => { ready: boolean; checks: Record<string, string> };
-  rateLimitPerMinute: number;
+  rateLimits: {
+    /** Per client, unless `clientQuotas` names it. */
+    perMinute: number;
+    clientQuotas: Record<string, number>;
+    /** Per source address, requests that do not authenticate. */
+    perAddress: number;
+  };
+  /** Proxies whose X-Forwarded-For gives the source address (express `trust proxy`); none by default. */
+  trustedProxies?: string[];
   idempotencyTtlSeconds: number;
   /** How long an Idempotency-Key attempt holds its key between renewals (default 10 s); tests shorten it. */
   idempotencyLeaseMs?: number;
@@ -59,15 +67,18 @@ export function principalOf(req: Request): Principal {
 
 /**
  * The HTTP face of a service: tracing, metrics and logs for every request; `/healthz`,
- * `/readyz`, `/metrics`, `/openapi.json`; then for the API: bearer-token authentication,
- * per-client rate limits, validation against the OpenAPI document, Idempotency-Key on POST,
- * the service's routes, and problem+json for every error.
+ * `/readyz`, `/metrics`, `/openapi.json`; then for the API: the source address's budget (before
+ * anything else, so floods of bad tokens and scans are limited too), bearer-token authentication,
+ * the client's rate limit, validation against the OpenAPI document, Idempotency-Key on POST, the
+ * service's routes, and problem+json for every error.
  */
 export function createHttpApp(options: HttpAppOptions): ExpressApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // req.ip: the socket's peer, or the X-Forwarded-For entry the nearest untrusted hop added.
+  app.set('trust proxy', options.trustedProxies?.length ? options.trustedProxies : false);
   const validator = new OpenApiValidator(options.openapi);
   const openapiJson = JSON.stringify(options.openapi);
 
@@ -97,7 +108,16 @@ export function createHttpApp(options: HttpAppOptions): ExpressApp {
     kitPaths.has(req.path) ? next(methodNotAllowed(req.method, ['GET', 'HEAD'])) : next(),
   );
 
+  const limits = rateLimits({
+    redis: options.redis,
+    service: options.service,
+    metrics: options.metrics,
+    logger: options.logger,
+    perAddress: options.rateLimits.perAddress,
+    clients: { perMinute: options.rateLimits.perMinute, quotas: options.rateLimits.clientQuotas },
+  });
   const api = express.Router();
+  api.use(limits.bySource);
   api.use((req, _res, next) => {
     let matched: ReturnType<OpenApiValidator['match']>;
     try {
@@ -113,9 +133,7 @@ export function createHttpApp(options: HttpAppOptions): ExpressApp {
     next();
   });
   api.use(authenticate(options.verifyToken));
-  api.use(
-    rateLimit({ redis: options.redis, service: options.service, perMinute: options.rateLimitPerMinute }),
-  );
+  api.use(limits.byClient);
   api.use((req, _res, next) => {
     const ct = req.headers['content-type'];
     const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';

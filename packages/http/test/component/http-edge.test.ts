@@ -154,11 +154,12 @@ describe('the HTTP edge every service shares', () => {
       redis: options.redis ?? redis,
       verifyToken: async (token): Promise<Principal> => ({
         clientId: token,
+        subject: token,
         roles: new Set(['admin']),
         areas: ['*'],
       }),
       readiness: () => ({ ready: true, checks: {} }),
-      rateLimitPerMinute: 100_000,
+      rateLimits: { perMinute: 100_000, perAddress: 100_000, clientQuotas: {} },
       idempotencyTtlSeconds: 60,
       ...(options.leaseMs === undefined ? {} : { idempotencyLeaseMs: options.leaseMs }),
       routes,
