@@ -60,11 +60,16 @@ export const seed: ApiSeed = {
   crossAreaAllowed: {
     recordHiringLink:
       'any district may record that one of its communities keeps a hiring link with any employer (POST /v1/employers/{employerId}/hiring-links)',
-    addEmployerContact: 'allowed to an area the employer has a hiring link with, which any district may record',
+    addEmployerContact:
+      'allowed to an area the employer has a hiring link with, which any district may record',
   },
   examples: {
     registerEmployer: (x) => ({
-      body: { creditCode: x.fresh('creditCode'), name: '汉口物流有限公司', communityCode: x.record('communityCode') },
+      body: {
+        creditCode: x.fresh('creditCode'),
+        name: '汉口物流有限公司',
+        communityCode: x.record('communityCode'),
+      },
     }),
     addEmployerContact: () => ({ body: { name: '赵经理', role: '人事', phone: '13912345678' } }),
     recordHiringLink: (x) => ({ body: { communityCode: x.record('communityCode'), since: today() } }),
@@ -80,8 +85,16 @@ export const seed: ApiSeed = {
       },
     }),
     closeVacancy: () => ({ body: { reason: '岗位已招满' } }),
-    setCandidatePreferences: () => ({ body: { occupations: ['叉车司机'], maxDistance: 'district', minMonthlyWage: 3000 } }),
-    proposeReferral: (x) => ({ body: { vacancyId: x.record('vacancyId'), residentId: x.records('residentId').at(-1)!, note: '技能对口' } }),
+    setCandidatePreferences: () => ({
+      body: { occupations: ['叉车司机'], maxDistance: 'district', minMonthlyWage: 3000 },
+    }),
+    proposeReferral: (x) => ({
+      body: {
+        vacancyId: x.record('vacancyId'),
+        residentId: x.records('residentId').at(-1)!,
+        note: '技能对口',
+      },
+    }),
     transitionReferral: () => ({ body: { to: 'sent', note: '已推荐' } }),
     recordPlacement: (x) => ({
       body: {
@@ -93,7 +106,13 @@ export const seed: ApiSeed = {
       },
     }),
     recordFollowUp: () => ({
-      body: { checkpoint: '3-months', contactedOn: today(), method: 'phone', stillEmployed: true, note: '在岗' },
+      body: {
+        checkpoint: '3-months',
+        contactedOn: today(),
+        method: 'phone',
+        stillEmployed: true,
+        note: '在岗',
+      },
     }),
     endPlacement: () => ({ body: { endedOn: today(), reason: 'resigned', detail: '个人原因' } }),
   },
@@ -159,7 +178,10 @@ export const seed: ApiSeed = {
         expect: 'any',
       }),
     employerId: (call, id) =>
-      call('POST', `/v1/employers/${id}/contacts`, { body: { name: `孙${randomBytes(2).toString('hex')}` }, expect: 'any' }),
+      call('POST', `/v1/employers/${id}/contacts`, {
+        body: { name: `孙${randomBytes(2).toString('hex')}` },
+        expect: 'any',
+      }),
     vacancyId: async (call, id) => {
       const vacancy = (await call('GET', `/v1/vacancies/${id}`)).body as { state: string };
       if (vacancy.state !== 'open') return 'final';

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createNationalIdGenerator } from '@employment/identifiers';
 import type { ApiSeed, District, SeedContext } from '@employment/testing';
 
@@ -15,7 +15,10 @@ const STREETS = 2;
 const COMMUNITIES = 3;
 /** The seeded communities of a district: streets 001-002, communities 001-003, one building each. */
 const communitiesOf = (code: string) =>
-  Array.from({ length: STREETS * COMMUNITIES }, (_, i) => `${code}${pad3(1 + Math.floor(i / COMMUNITIES))}${pad3(1 + (i % COMMUNITIES))}`);
+  Array.from(
+    { length: STREETS * COMMUNITIES },
+    (_, i) => `${code}${pad3(1 + Math.floor(i / COMMUNITIES))}${pad3(1 + (i % COMMUNITIES))}`,
+  );
 
 const hourAgo = () => new Date(Date.now() - 3_600_000).toISOString();
 const staff = { name: '张社区', staffId: 'S-001' };
@@ -49,7 +52,6 @@ async function registerPerson(
   const id = (res.body as { id: string }).id;
   ctx.add('residentId', id);
   ctx.add('nationalId', number);
-  ctx.secret(number, 'a national ID number');
   ctx.secret(fullName, 'a resident’s name');
   return id;
 }
@@ -72,12 +74,13 @@ export const seed: ApiSeed = {
     certificateId: 'area',
     number: 'area',
     warningId: 'area',
-    // The tree itself is public: a district sees the nodes above its own; it may change only its own.
-    communityCode: 'city',
-    areaCode: 'city',
+    // Nodes of the tree: any district may name them, only their own area may write into them.
+    communityCode: 'tree',
+    areaCode: 'tree',
   },
   aliases: { targetId: 'householdId', subjectId: 'residentId', id: 'householdId' },
   values: { nationalId: (district) => nationalId(district) },
+  neverShown: ['nationalId'],
   examples: {
     registerResident: (x) => ({
       body: {
@@ -105,11 +108,14 @@ export const seed: ApiSeed = {
     changeEmploymentStatus: () => ({ body: { status: 'unemployed', reason: 'survey' } }),
     importAreas: (x) => ({ body: { areas: [{ code: `${x.district.code}009`, name: '新建街道' }] } }),
     defineArea: () => ({ body: { name: '测试街道' } }),
-    createHousehold: (x) => ({ body: { communityCode: x.record('communityCode'), address: '三号楼' } }),
+    createHousehold: (x) => ({
+      body: { id: randomUUID(), communityCode: x.record('communityCode'), address: '三号楼' },
+    }),
     registerHouseholdsBatch: (x) => ({
       body: {
         households: [
           {
+            id: randomUUID(),
             communityCode: x.record('communityCode'),
             address: '五号楼',
             members: [
@@ -246,7 +252,11 @@ export const seed: ApiSeed = {
       expect: [201],
     });
     const assignment = await ctx.call('POST', '/v1/assignments', {
-      body: { role: 'community-worker', targetId: householdId, helper: { name: '王网格', phone: '13800138000' } },
+      body: {
+        role: 'community-worker',
+        targetId: householdId,
+        helper: { name: '王网格', phone: '13800138000' },
+      },
       expect: [201],
     });
     ctx.add('assignmentId', (assignment.body as { id: string }).id);
@@ -265,7 +275,10 @@ export const seed: ApiSeed = {
     });
     ctx.add('certificateId', certificateId);
     ctx.add('number', (issued.body as { number: string }).number);
-    const pending = await ctx.call('POST', '/v1/certificates', { body: { residentId: single }, expect: [201] });
+    const pending = await ctx.call('POST', '/v1/certificates', {
+      body: { residentId: single },
+      expect: [201],
+    });
     ctx.add('certificateId', (pending.body as { id: string }).id);
     void worker;
 
@@ -290,11 +303,14 @@ export const seed: ApiSeed = {
         body: { visitedAt: hourAgo(), visitedBy: staff, outcome: 'nobody-home' },
         expect: 'any',
       }),
-    assignmentId: async (call, id) => {
-      const list = await call('GET', `/v1/assignments?limit=500`);
-      const found = (list.body as { items: Array<{ id: string; current: boolean }> }).items.find(
-        (a) => a.id === id,
-      );
+    assignmentId: async (call, id, records) => {
+      let found: { id: string; current: boolean } | undefined;
+      for (const targetId of records('householdId')) {
+        const list = await call('GET', `/v1/assignments?targetId=${targetId}&limit=500`);
+        found ??= (list.body as { items?: Array<{ id: string; current: boolean }> }).items?.find(
+          (a) => a.id === id,
+        );
+      }
       if (!found?.current) return 'final';
       return call('POST', `/v1/assignments/${id}/end`, { body: { reason: '复查' }, expect: 'any' });
     },
@@ -307,14 +323,20 @@ export const seed: ApiSeed = {
       };
       const next = step[state ?? ''];
       if (!next) return 'final';
-      return call('POST', `/v1/certificates/${id}/${next[0]}`, { body: { version, ...next[1] }, expect: 'any' });
+      return call('POST', `/v1/certificates/${id}/${next[0]}`, {
+        body: { version, ...next[1] },
+        expect: 'any',
+      });
     },
     warningId: async (call, id) => {
       const { version, state } = await versionOf(call, `/v1/warnings/${id}`);
       if (state === 'raised' || state === 'escalated')
         return call('POST', `/v1/warnings/${id}/acknowledge`, { body: { version }, expect: 'any' });
       if (state === 'acknowledged')
-        return call('POST', `/v1/warnings/${id}/resolve`, { body: { version, resolution: '复查' }, expect: 'any' });
+        return call('POST', `/v1/warnings/${id}/resolve`, {
+          body: { version, resolution: '复查' },
+          expect: 'any',
+        });
       return 'final';
     },
   },

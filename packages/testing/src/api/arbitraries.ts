@@ -83,7 +83,11 @@ export function schemaArbitrary(
   if (Array.isArray(node.enum)) return fc.constantFrom(...node.enum);
   if (Array.isArray(node.oneOf) || Array.isArray(node.anyOf)) {
     const branches = (node.oneOf ?? node.anyOf) as Schema[];
-    return fc.oneof(...branches.map((b) => schemaArbitrary({ ...withoutAlternatives(node), ...b }, options, undefined, depth + 1)));
+    return fc.oneof(
+      ...branches.map((b) =>
+        schemaArbitrary({ ...withoutAlternatives(node), ...b }, options, undefined, depth + 1),
+      ),
+    );
   }
   if (Array.isArray(node.allOf)) {
     const merged = (node.allOf as Schema[]).reduce<Schema>(
@@ -94,7 +98,9 @@ export function schemaArbitrary(
   }
   const types = typesOf(node);
   if (types.length > 1) {
-    return fc.oneof(...types.map((type) => schemaArbitrary({ ...node, type }, options, undefined, depth + 1)));
+    return fc.oneof(
+      ...types.map((type) => schemaArbitrary({ ...node, type }, options, undefined, depth + 1)),
+    );
   }
   switch (types[0]) {
     case 'string':
@@ -113,7 +119,9 @@ export function schemaArbitrary(
     case 'null':
       return fc.constant(null);
     case 'array': {
-      const item = node.items ? schemaArbitrary(node.items, options, undefined, depth + 1) : fc.jsonValue({ maxDepth: 2 });
+      const item = node.items
+        ? schemaArbitrary(node.items, options, undefined, depth + 1)
+        : fc.jsonValue({ maxDepth: 2 });
       const minLength = node.minItems ?? 0;
       const maxLength = Math.max(minLength, Math.min(node.maxItems ?? 5, options.maxItems ?? 5));
       return node.uniqueItems
@@ -124,7 +132,10 @@ export function schemaArbitrary(
       const properties = (node.properties ?? {}) as Record<string, Schema>;
       const required = new Set<string>((node.required ?? []) as string[]);
       const model = Object.fromEntries(
-        Object.entries(properties).map(([key, value]) => [key, schemaArbitrary(value, options, key, depth + 1)]),
+        Object.entries(properties).map(([key, value]) => [
+          key,
+          schemaArbitrary(value, options, key, depth + 1),
+        ]),
       );
       let record: fc.Arbitrary<Record<string, unknown>> = fc.record(model, {
         requiredKeys: [...required].filter((k) => k in properties),
@@ -205,7 +216,9 @@ function mutate(value: unknown, pick: number, how: number): unknown {
       case 3:
         return typeof current === 'string' ? `${current}${HOSTILE_TEXT.nul}` : { $gt: '' };
       case 4:
-        return typeof current === 'string' ? `${current}${HOSTILE_TEXT['lone-surrogate']}` : [current, current];
+        return typeof current === 'string'
+          ? `${current}${HOSTILE_TEXT['lone-surrogate']}`
+          : [current, current];
       case 5:
         return typeof current === 'number' ? 2 ** 53 + 1 : { nested: current };
       default:

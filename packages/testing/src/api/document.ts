@@ -49,11 +49,10 @@ export function operationsOf(service: string, document: ApiDocument): ApiOperati
       if (!op) continue;
       const own = ((op.parameters ?? []) as Schema[]).map((p) => resolve(document, p));
       // An operation's own parameter replaces a shared one of the same name and place.
-      const merged = [
-        ...shared.filter((s) => !own.some((o) => o.name === s.name && o.in === s.in)),
-        ...own,
-      ];
-      const json = op.requestBody ? resolve(document, op.requestBody).content?.['application/json'] : undefined;
+      const merged = [...shared.filter((s) => !own.some((o) => o.name === s.name && o.in === s.in)), ...own];
+      const json = op.requestBody
+        ? resolve(document, op.requestBody).content?.['application/json']
+        : undefined;
       out.push({
         service,
         operationId: op.operationId,
@@ -88,7 +87,8 @@ export function resolve(document: ApiDocument, node: Schema): Schema {
     if (!ref.startsWith('#/')) throw new Error(`an external $ref: ${ref}`);
     // biome-ignore lint/suspicious/noExplicitAny: walking JSON
     let target: any = document;
-    for (const part of ref.slice(2).split('/')) target = target?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+    for (const part of ref.slice(2).split('/'))
+      target = target?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
     if (target === undefined) throw new Error(`an unresolved $ref: ${ref}`);
     const { $ref: _ref, ...siblings } = current;
     // Keywords beside a $ref (OpenAPI 3.1) apply too; the referenced schema's win on a clash.
@@ -111,4 +111,5 @@ export function fillPath(template: string, values: Record<string, string>, raw =
 }
 
 /** `GET /v1/x/{id}` */
-export const operationLabel = (op: Pick<ApiOperation, 'method' | 'template'>) => `${op.method} ${op.template}`;
+export const operationLabel = (op: Pick<ApiOperation, 'method' | 'template'>) =>
+  `${op.method} ${op.template}`;

@@ -177,7 +177,10 @@ export class ApiPlatform {
   fresh(name: string, district: District): unknown {
     for (const s of this.services) {
       const make = s.seed?.values?.[name];
-      if (make) return make(district);
+      if (!make) continue;
+      const value = make(district);
+      if (typeof value === 'string' && s.seed?.neverShown?.includes(name)) this.pool.neverShown.add(value);
+      return value;
     }
     return undefined;
   }
@@ -213,14 +216,16 @@ export class ApiPlatform {
           token: options.token ?? district.token,
         }),
       token: (claims) => this.issuer.token(claims),
-      add: (name, value) =>
+      add: (name, value) => {
+        if (service.seed?.neverShown?.includes(name)) this.pool.neverShown.add(value);
         this.pool.add({
           name,
           value,
           district: district.code,
           service: service.name,
           visibility: service.seed?.kinds[name] ?? this.visibility(name),
-        }),
+        });
+      },
       secret: (value, what) => this.pool.secret(district.code, value, what),
       eventually: (probe, what, timeoutMs = 30_000) => eventually(probe, { what, timeoutMs }),
     };

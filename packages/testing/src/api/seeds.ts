@@ -9,8 +9,12 @@ import type { ApiResponse } from './client.ts';
  * covered.
  */
 
-/** Who may see a kind of record: only its own area, or every district (which still may not change it). */
-export type Visibility = 'area' | 'city';
+/**
+ * Who may see a kind of record: `area`, only its own area; `city`, every district (which still may
+ * not change it); `tree`, a node of the area tree: every district may name it, but writing a
+ * record into it needs an area that covers it.
+ */
+export type Visibility = 'area' | 'city' | 'tree';
 
 export interface District {
   /** `A` owns the records under attack; `B` attacks them. */
@@ -38,9 +42,12 @@ export class RecordPool {
   readonly records: SeedRecord[] = [];
   /** Values only the owning district may learn (names, ID numbers): a leak check looks for them. */
   readonly secrets: Array<{ district: string; value: string; what: string }> = [];
+  /** Values no answer may contain, not even to their owner (national ID numbers are shown masked). */
+  readonly neverShown = new Set<string>();
 
   add(record: SeedRecord): void {
-    if (!this.records.some((r) => r.name === record.name && r.value === record.value)) this.records.push(record);
+    if (!this.records.some((r) => r.name === record.name && r.value === record.value))
+      this.records.push(record);
   }
 
   secret(district: string, value: string, what: string): void {
@@ -121,6 +128,11 @@ export interface ApiSeed {
   aliases?: Record<string, string>;
   /** Values the schema cannot describe (a national ID with its check digit), by field name. */
   values?: Record<string, (district: District) => unknown>;
+  /**
+   * Fields whose values no answer may show in full, even to their owner or echoed from the
+   * request (e.g. `nationalId`): every value of them a seed adds or `values` makes is checked for.
+   */
+  neverShown?: string[];
   /** A valid request of an operation, by operationId (others are made from the schema). */
   examples?: Record<string, (ctx: ExampleContext) => { body?: unknown; query?: Record<string, string> }>;
   /**
@@ -139,6 +151,8 @@ export interface ApiSeed {
     (
       call: SeedContext['call'],
       value: string,
+      /** The owner's records of a name. */
+      records: (name: string) => string[],
     ) => Promise<ApiResponse | 'final'>
   >;
 }
