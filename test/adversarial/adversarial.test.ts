@@ -9,6 +9,7 @@ import {
   hostileText,
   methods,
   paths,
+  rateLimits,
   restarts,
   tokens,
   writable,
@@ -126,6 +127,11 @@ describe('adversarial suite: every operation of every service, attacked over HTT
   it('when a request carries no token or a malformed, expired, unsigned, ever-lasting or foreign one, then it is refused with 401', async () => {
     await timed('tokens', () => tokens(attacker));
     verdict('tokens');
+  }, 300_000);
+
+  it('when a client without a quota of its own floods a service, then it is cut with 429 and Retry-After', async () => {
+    await timed('rate-limits', () => rateLimits(attacker));
+    verdict('rate-limits');
   }, 300_000);
 
   it('when the attacks are over, then district A can still change each of its records', async () => {

@@ -677,6 +677,51 @@ export async function tokens(attacker: Attacker): Promise<void> {
   });
 }
 
+/**
+ * A client without a quota of its own sends more than the default quota in a few seconds: it
+ * must be cut with 429 and Retry-After. Checked where the kit takes per-client quotas (else the
+ * suites could not keep their own clients under them).
+ */
+export async function rateLimits(attacker: Attacker): Promise<void> {
+  const { platform, A } = attacker;
+  const family = 'rate-limits';
+  const quota = platform.defaultQuota;
+  if (quota === undefined) {
+    attacker.notes.push(
+      'rate limits not checked: the kit has no per-client quotas (RATE_LIMIT_CLIENT_QUOTAS), so the suites’ own clients could not be given theirs',
+    );
+    return;
+  }
+  const roles = [...new Set(platform.services.flatMap((s) => s.seed?.roles ?? []))];
+  const token = await platform.issuer.token({ clientId: `flood-${platform.run}`, roles, areas: [A.code] });
+  for (const service of platform.services) {
+    const op = service.operations.find((o) => o.method === 'GET' && pathNames(o.template).length === 0);
+    if (!op) continue;
+    const base = await attacker.factory.valid(op, A, {});
+    const req: AttackRequest = {
+      ...base,
+      token,
+      tokenLabel: `a client without a quota of its own (default ${quota} a minute)`,
+    };
+    let cut: ApiResponse | undefined;
+    let last: ApiResponse | undefined;
+    for (let i = 0; i < quota + 10 && !cut; i++) {
+      last = await attacker.send(family, op, service.name, req);
+      if (last?.status === 429) cut = last;
+    }
+    if (!cut)
+      attacker.find(
+        family,
+        'not-rate-limited',
+        op,
+        service.name,
+        req,
+        last,
+        `${quota + 10} requests within a minute were all answered; the quota is ${quota}`,
+      );
+  }
+}
+
 /** After the attacks, each of A's records still takes an ordinary change by A (its seed's `touch`). */
 export async function writable(attacker: Attacker): Promise<void> {
   const { platform, A } = attacker;

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { type ApiDocument, resolve, type Schema } from './document.ts';
 
+/** fast-check itself, for suites outside this package. */
+export { fc };
+
 /**
  * JSON Schema (OpenAPI 3.1) to fast-check arbitraries: values the schema accepts, so a fuzz run
  * sends requests that get past validation and reach the service's code, and `nearValid` ones
@@ -55,7 +58,14 @@ function stringArbitrary(schema: Schema): fc.Arbitrary<string> {
       .string({ unit: 'grapheme', minLength: Math.max(min, 1), maxLength: Math.max(max, 1) })
       .filter((s) => pattern.test(s) && fits(s));
   }
-  return fc.string({ unit: 'grapheme', minLength: min, maxLength: max }).filter(fits);
+  // Mostly printable text, sometimes any code point (control characters, lone surrogates): both
+  // are valid JSON strings, and a schema without a pattern lets them through to the service.
+  return fc
+    .oneof(
+      { weight: 3, arbitrary: fc.string({ unit: 'grapheme', minLength: min, maxLength: max }) },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: min, maxLength: max }) },
+    )
+    .filter(fits);
 }
 
 function integerArbitrary(schema: Schema): fc.Arbitrary<number> {

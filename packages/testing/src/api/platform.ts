@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalIssuer } from '@employment/kit';
+import { baseConfigSchema, LocalIssuer } from '@employment/kit';
 import mongoose from 'mongoose';
 import { randomKeyBase64, testServiceEnv, uniqueName } from '../infra.ts';
 import { testKafka } from '../kafka-probe.ts';
@@ -61,6 +61,11 @@ export class ApiPlatform {
   readonly client: ApiClient;
   readonly pool = new RecordPool();
   districts!: { A: District; B: District };
+  /**
+   * The quota a client without one of its own gets, when the kit has per-client quotas and the
+   * suites could give their own clients theirs; undefined when it has not (then nothing is cut).
+   */
+  readonly defaultQuota: number | undefined;
   private readonly jwks: Server;
   private readonly keyDir: string;
 
@@ -70,8 +75,10 @@ export class ApiPlatform {
     jwks: Server;
     keyDir: string;
     services: PlatformService[];
+    defaultQuota: number | undefined;
   }) {
     this.run = parts.run;
+    this.defaultQuota = parts.defaultQuota;
     this.issuer = parts.issuer;
     this.jwks = parts.jwks;
     this.keyDir = parts.keyDir;
@@ -92,14 +99,13 @@ export class ApiPlatform {
     const names = options.services ?? repositoryServices();
     const seeds = new Map<string, ApiSeed | undefined>();
     for (const name of names) seeds.set(name, await loadSeed(name));
+    const { env: limits, defaultQuota } = rateLimitSettings(run);
     // The development secrets every service gets from scripts/start; a service reads what it needs.
     const shared = {
       AUTH_JWKS_URL: jwksUrl,
       PII_ENCRYPTION_KEY: randomKeyBase64(),
       PII_HASH_KEY: randomKeyBase64(),
-      // The suites' clients get a quota of their own: they send far more than a district system
-      // would in a minute, and a 429 would hide what they are looking for.
-      RATE_LIMIT_PER_MINUTE: '1000000',
+      ...limits,
     };
     const started: PlatformService[] = [];
     try {
@@ -128,7 +134,7 @@ export class ApiPlatform {
       throw err;
     }
     started.sort((a, b) => a.name.localeCompare(b.name));
-    const platform = new ApiPlatform({ run, issuer, jwks, keyDir, services: started });
+    const platform = new ApiPlatform({ run, issuer, jwks, keyDir, services: started, defaultQuota });
     await platform.makeDistricts();
     return platform;
   }
@@ -137,7 +143,7 @@ export class ApiPlatform {
     const roles = [...new Set(this.services.flatMap((s) => s.seed?.roles ?? []))].sort();
     const district = async (label: 'A' | 'B'): Promise<District> => {
       const code = DISTRICTS[label];
-      const clientId = `district-${code}-${this.run}`;
+      const clientId = districtClientId(label, this.run);
       return { label, code, clientId, token: await this.issuer.token({ clientId, roles, areas: [code] }) };
     };
     this.districts = { A: await district('A'), B: await district('B') };
@@ -310,6 +316,37 @@ export class ApiPlatform {
       await admin.disconnect();
     }
   }
+}
+
+const districtClientId = (label: 'A' | 'B', run: string) => `district-${DISTRICTS[label]}-${run}`;
+
+/** A small quota for clients without one of their own, so a flood of one is cut within the run. */
+const DEFAULT_QUOTA = 120;
+
+/**
+ * Rate-limit settings for a run. The suites send far more than a district system would in a
+ * minute, and a 429 would hide what they look for: where the kit takes per-client quotas
+ * (RATE_LIMIT_CLIENT_QUOTAS), the two districts get a quota of their own and every other client
+ * a small one (so a flood can be seen cut); unauthenticated requests per address are not limited
+ * (the token attacks send hundreds). Where it does not, the one quota is set out of reach.
+ */
+function rateLimitSettings(run: string): { env: Record<string, string>; defaultQuota: number | undefined } {
+  const settings = (baseConfigSchema as unknown as { shape: Record<string, unknown> }).shape;
+  if (!('RATE_LIMIT_CLIENT_QUOTAS' in settings))
+    return { env: { RATE_LIMIT_PER_MINUTE: '1000000' }, defaultQuota: undefined };
+  return {
+    env: {
+      RATE_LIMIT_PER_MINUTE: String(DEFAULT_QUOTA),
+      RATE_LIMIT_CLIENT_QUOTAS: JSON.stringify({
+        [districtClientId('A', run)]: 1_000_000,
+        [districtClientId('B', run)]: 1_000_000,
+      }),
+      ...('RATE_LIMIT_PER_ADDRESS_PER_MINUTE' in settings
+        ? { RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '1000000' }
+        : {}),
+    },
+    defaultQuota: DEFAULT_QUOTA,
+  };
 }
 
 async function loadSeed(service: string): Promise<ApiSeed | undefined> {
