@@ -355,7 +355,11 @@ export async function hostileText(attacker: Attacker): Promise<void> {
         const res = await attacker.send(family, op, op.service, req);
         if (is2xx(res)) {
           for (const name of pathNames(op.template)) factory.forget(params[name]!);
-          if (hostile.stored && isWrite(op))
+          // A batch answers 200 with a result per row: the row holding the text must be refused.
+          const rows = batchRows(res!);
+          const row = rows && typeof field[1] === 'number' ? rowAt(rows, field) : undefined;
+          const accepted = rows ? !!row && !REFUSED_ROW.test(row.status ?? '') : true;
+          if (hostile.stored && isWrite(op) && accepted)
             attacker.find(
               family,
               'hostile-text-accepted',
@@ -363,7 +367,7 @@ export async function hostileText(attacker: Attacker): Promise<void> {
               op.service,
               req,
               res,
-              `${hostile.label} at ${pathText(field)} was accepted`,
+              `${hostile.label} at ${pathText(field)} was accepted${row ? ` (the row was ${row.status})` : ''}`,
             );
         }
       }
