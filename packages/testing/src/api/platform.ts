@@ -330,10 +330,13 @@ const DEFAULT_QUOTA = 120;
  * a small one (so a flood can be seen cut); unauthenticated requests per address are not limited
  * (the token attacks send hundreds). Where it does not, the one quota is set out of reach.
  */
+/** Whether the kit's settings take per-client quotas (RATE_LIMIT_CLIENT_QUOTAS). */
+export const kitHasClientQuotas = (): boolean =>
+  'RATE_LIMIT_CLIENT_QUOTAS' in (baseConfigSchema as unknown as { shape: Record<string, unknown> }).shape;
+
 function rateLimitSettings(run: string): { env: Record<string, string>; defaultQuota: number | undefined } {
   const settings = (baseConfigSchema as unknown as { shape: Record<string, unknown> }).shape;
-  if (!('RATE_LIMIT_CLIENT_QUOTAS' in settings))
-    return { env: { RATE_LIMIT_PER_MINUTE: '1000000' }, defaultQuota: undefined };
+  if (!kitHasClientQuotas()) return { env: { RATE_LIMIT_PER_MINUTE: '1000000' }, defaultQuota: undefined };
   return {
     env: {
       RATE_LIMIT_PER_MINUTE: String(DEFAULT_QUOTA),
