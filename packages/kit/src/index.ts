@@ -9,6 +9,7 @@ export * from './health.ts';
 export * from './http/app.ts';
 export * from './http/openapi.ts';
 export * from './http/openapi-parts.ts';
+export * from './http/request-stamp.ts';
 export * from './http/routes.ts';
 export * from './logger.ts';
 export * from './messaging/consumer.ts';
