@@ -1,7 +1,8 @@
 import { EmploymentStatusChangedSchema, ResidentProfileChangedSchema } from '@employment/contracts';
 import { ageOn } from '@employment/identifiers';
-import { AppError, assertInArea, type FieldProblem, type Principal } from '@employment/kit';
+import { AppError, assertInArea, canAccessArea, type FieldProblem, type Principal } from '@employment/kit';
 import { COLLECTIONS, type ResidentDocument, type StatusPeriod } from '../data-access/models.ts';
+import type { ResidentsRepository } from '../data-access/residents-repository.ts';
 import type { AreaRegistry } from './areas.ts';
 import {
   type Actor,
@@ -70,6 +71,7 @@ const PROFILE_FIELDS = [
 /** Changes to a registered person: the declared profile, and the employment status with its history. */
 export class People {
   private readonly deps: {
+    repository: ResidentsRepository;
     writer: ChangeWriter;
     registry: Registry;
     households: Households;
@@ -201,6 +203,8 @@ export class People {
       if (person.employmentStatus === input.status && (person.placementId ?? null) === placementId) {
         return { after: person, changed: false };
       }
+      if (placementId && placementId !== person.placementId)
+        await this.requirePlacement(actor, placementId, person);
       const period: StatusPeriod = {
         status: input.status,
         since,
@@ -292,6 +296,18 @@ export class People {
       await this.deps.households.syncMember(actor, after.householdId, after, 'member-status', since);
     }
     return toResidentView(after);
+  }
+
+  /**
+   * A placement a status cites must be one the caller may see (404 otherwise, as reading it in
+   * jobs would answer) and the person's own: the registry knows placements from jobs' PlacementMade.
+   */
+  private async requirePlacement(actor: Actor, placementId: string, person: ResidentDocument): Promise<void> {
+    const placement = await this.deps.repository.findPlacement(placementId);
+    if (!placement || !canAccessArea(actor.principal, placement.communityCode))
+      throw new AppError('not-found', 'no such placement in your area');
+    if (placement.residentId !== person._id)
+      throw invalidField('/placementId', 'is a placement of another person');
   }
 
   async history(principal: Principal, residentId: string): Promise<StatusHistoryView[]> {

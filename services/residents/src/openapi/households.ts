@@ -95,7 +95,11 @@ export const householdSchemas = {
         properties: {
           received: { type: 'integer' },
           created: { type: 'integer' },
-          duplicate: { type: 'integer' },
+          duplicate: { type: 'integer', description: 'Reruns into a household of the caller’s that exists.' },
+          conflict: {
+            type: 'integer',
+            description: 'Rows naming a household that exists and is not the caller’s to add to (409).',
+          },
           invalid: { type: 'integer' },
           forbidden: { type: 'integer' },
           people: {
@@ -116,7 +120,7 @@ export const householdSchemas = {
           required: ['index', 'status'],
           properties: {
             index: { type: 'integer' },
-            status: { type: 'string', enum: ['created', 'duplicate', 'invalid', 'forbidden'] },
+            status: { type: 'string', enum: ['created', 'duplicate', 'conflict', 'invalid', 'forbidden'] },
             householdId: { type: 'string' },
             problem: ref('Problem'),
             members: {

@@ -579,6 +579,7 @@ describe('households: members and the status derived from them', () => {
       received: 4,
       created: 1,
       duplicate: 0,
+      conflict: 0,
       invalid: 2,
       forbidden: 1,
       people: { created: 2, linked: 0, duplicate: 0, invalid: 1 },
