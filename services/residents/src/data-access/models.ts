@@ -26,6 +26,8 @@ export interface StatusPeriod {
   recordedAt?: Date;
   reason?: string | null;
   placementId?: string | null;
+  /** The stamp of the keyed request that recorded it (see domain/changes.ts `Actor`). */
+  requestStamp?: string | null;
 }
 
 /** A person in the registry. The ID number is stored only encrypted, found by its keyed hash. */
@@ -273,6 +275,8 @@ export interface CertificateDocument {
   history: Array<{ state: CertificateState; at: Date; by: string }>;
   version: number;
   updatedAt: Date;
+  /** The stamp of the keyed request that applied for it (see domain/changes.ts `Actor`). */
+  requestStamp?: string | null;
 }
 
 /** An early warning (预警预报), raised once per kind, subject and episode (its unique key). */

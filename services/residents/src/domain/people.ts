@@ -11,6 +11,7 @@ import {
   commitOne,
   insertAudit,
   LostRace,
+  madeBySameRequest,
   staleVersion,
   withRetries,
 } from './changes.ts';
@@ -186,8 +187,13 @@ export class People {
     if (since.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
       throw invalidField('/since', 'is in the future');
     }
-    const attempt = async (): Promise<{ after: ResidentDocument; changed: boolean }> => {
+    const attempt = async (): Promise<{ after: ResidentDocument; changed: boolean; since: Date }> => {
       const person = await this.deps.registry.find(actor.principal, residentId);
+      const last = person.statusHistory.at(-1);
+      if (last && madeBySameRequest(actor, last)) {
+        // Recorded by an earlier attempt of this request: its answer (and its household's step).
+        return { after: person, changed: true, since: new Date(last.since) };
+      }
       if (input.version !== undefined && input.version !== person.version) throw staleVersion(person.version);
       const ageProblem = checkStatusAge(input.status, ageOn(person.birthDate, now), '/status');
       if (ageProblem)
@@ -201,7 +207,7 @@ export class People {
       }
       const placementId = input.placementId ?? null;
       if (person.employmentStatus === input.status && (person.placementId ?? null) === placementId) {
-        return { after: person, changed: false };
+        return { after: person, changed: false, since };
       }
       if (placementId && placementId !== person.placementId)
         await this.requirePlacement(actor, placementId, person);
@@ -212,6 +218,7 @@ export class People {
         placementId,
         recordedBy: actor.principal.clientId,
         recordedAt: now,
+        ...(actor.requestStamp ? { requestStamp: actor.requestStamp } : {}),
       };
       const after: ResidentDocument = {
         ...person,
@@ -289,11 +296,12 @@ export class People {
         if (input.version !== undefined) throw staleVersion(person.version + 1);
         throw new LostRace();
       }
-      return { after, changed: true };
+      return { after, changed: true, since };
     };
-    const { after, changed } = input.version === undefined ? await withRetries(attempt) : await attempt();
+    const done = input.version === undefined ? await withRetries(attempt) : await attempt();
+    const { after, changed } = done;
     if (changed && after.householdId) {
-      await this.deps.households.syncMember(actor, after.householdId, after, 'member-status', since);
+      await this.deps.households.syncMember(actor, after.householdId, after, 'member-status', done.since);
     }
     return toResidentView(after);
   }

@@ -280,4 +280,45 @@ describe('retries: a keyed request retried after a crash answers as its first at
     const events = await eventsAbout([], [first._id]);
     expect(events(HouseholdRegisteredSchema, first._id)).toHaveLength(1);
   });
+
+  it('when a status change is retried after its first attempt recorded it, then it answers 200 with the person, not 409 for the version it moved', async () => {
+    const person = await service.request('POST', '/v1/residents', { token, body: registration() });
+    const path = `/v1/residents/${person.body.id}/employment-status`;
+    const body = { status: 'employed', version: 1 };
+    const key = `retry-status-${Date.now()}`;
+    const first = await crashed.people.changeStatus(attemptOf(path, key), person.body.id, body as never);
+    expect(first).toMatchObject({ employmentStatus: 'employed', version: 2 });
+
+    const retry = await service.request('POST', path, { token, headers: keyed(key), body });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ employmentStatus: 'employed', version: 2 });
+    const history = await service.request('GET', `/v1/residents/${person.body.id}/employment-history`, {
+      token,
+    });
+    expect(history.body.periods.map((p: { status: string }) => p.status)).toEqual(['unemployed', 'employed']);
+    // Another request with the stale version is still refused.
+    const stale = await service.request('POST', path, {
+      token,
+      headers: keyed(`${key}-other`),
+      body: { status: 'unemployed', version: 1 },
+    });
+    expect(stale.status).toBe(409);
+  });
+
+  it('when a certificate application is retried after its first attempt stored it, then it answers 201 with that application', async () => {
+    const person = await service.request('POST', '/v1/residents', { token, body: registration() });
+    const key = `retry-certificate-${Date.now()}`;
+    const body = { residentId: person.body.id };
+    const first = await crashed.certificates.apply(attemptOf('/v1/certificates', key), body);
+
+    const retry = await service.request('POST', '/v1/certificates', { token, headers: keyed(key), body });
+    expect(retry.status).toBe(201);
+    expect(retry.body).toMatchObject({ id: first._id, state: 'applied' });
+    const again = await service.request('POST', '/v1/certificates', {
+      token,
+      headers: keyed(`${key}-other`),
+      body,
+    });
+    expect(again.status).toBe(409);
+  });
 });
