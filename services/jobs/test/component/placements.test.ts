@@ -288,6 +288,8 @@ describe('referrals, placements and stable employment', () => {
 
   it('when district B cites district A’s placement or referral in a change of its own, then it answers 404 and nothing of A’s changes', async () => {
     const tokenB = await auth.token(DISTRICT_B);
+    // A vacancy of its own: the file's shared one has places the other tests count on.
+    const vacancyId = await postVacancy(2);
     const residentA = await newCandidate();
     const startDate = monthsAgo(4);
     const placed = await service.request('POST', '/v1/placements', {

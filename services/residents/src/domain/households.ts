@@ -963,8 +963,9 @@ export class Households {
       }
       // Another writer created the id between the check and this write: the household is not
       // this row's, so the people just registered for it are registered without a household.
+      // (Just stored at version 1 by this request; a failure here is the request's failure.)
       for (const m of h.plan.members.filter((m) => stored.has(m))) {
-        await this.changeMembershipOfPerson(actor, m.resident, null, null).catch(() => undefined);
+        await this.changeMembershipOfPerson(actor, m.resident, null, null);
       }
       results[index] = {
         index,
