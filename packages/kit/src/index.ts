@@ -21,6 +21,7 @@ export * from './service.ts';
 export * from './store/change-slots.ts';
 export * from './store/grouped-insert.ts';
 export * from './store/mongo.ts';
+export * from './store/store-errors.ts';
 export * from './telemetry/metrics.ts';
 export * from './telemetry/tracing.ts';
 export * from './writes.ts';
