@@ -50,7 +50,7 @@ describe('classifyStoreError', () => {
 
   it('when a bulk write carries a network or server-selection error with no write errors, then the store is unavailable', () => {
     const cut = wrapping(new MongoNetworkError('connection 4 to 127.0.0.1:27017 closed'));
-    expect((cut as { writeErrors?: unknown[] }).writeErrors).toEqual([]);
+    expect(cut.writeErrors).toEqual([]);
     expect(classifyStoreError(cut)).toBe('unavailable');
     expect(
       classifyStoreError(wrapping(new MongoServerSelectionError('connect ECONNREFUSED', {} as never))),
@@ -84,7 +84,7 @@ describe('classifyStoreError', () => {
     ).toBe('unavailable');
     expect(
       classifyStoreError(
-        new MongoWriteConcernError({ writeConcernError: { code: 64, errmsg: 'timed out' } }),
+        new MongoWriteConcernError({ ok: 1, writeConcernError: { code: 64, errmsg: 'timed out' } }),
       ),
     ).toBe('unavailable');
   });
