@@ -17,6 +17,8 @@ interface Link {
 interface PendingCut {
   match: (message: Buffer) => boolean;
   when: CutMoment;
+  /** The server dies at that moment: every connection is cut and new ones are refused. */
+  dies: boolean;
   done: () => void;
 }
 
@@ -111,12 +113,20 @@ export class TcpProxy {
 
   /**
    * Cuts the connection carrying the first client message that `match` accepts (MongoDB wire
-   * only), at the given moment; resolves once it is cut. Other connections carry on.
+   * only), at the given moment; resolves once it is cut. Other connections carry on, unless
+   * `dies`: then the server dies at that moment (every connection cut, new ones refused until
+   * `accept`).
    */
-  cutAt(match: (message: Buffer) => boolean, when: CutMoment): Promise<void> {
+  cutAt(
+    match: (message: Buffer) => boolean,
+    when: CutMoment,
+    options: { dies?: boolean } = {},
+  ): Promise<void> {
     if (this.wire !== 'mongodb')
       throw new Error('cutAt reads MongoDB wire messages: start with wire mongodb');
-    return new Promise((resolve) => this.cuts.push({ match, when, done: resolve }));
+    return new Promise((resolve) =>
+      this.cuts.push({ match, when, dies: options.dies ?? false, done: resolve }),
+    );
   }
 
   async close(): Promise<void> {
@@ -159,23 +169,27 @@ export class TcpProxy {
       return true;
     }
     const [cut] = this.cuts.splice(index, 1);
-    if (cut!.when === 'before-forwarding') {
-      this.drop(link);
-      cut!.done();
-      return false;
-    }
-    link.cutOnReply = () => {
-      this.drop(link);
+    const end = () => {
+      if (cut!.dies) {
+        void this.refuse();
+        this.cut();
+      } else this.drop(link);
       cut!.done();
     };
+    if (cut!.when === 'before-forwarding') {
+      end();
+      return false;
+    }
+    link.cutOnReply = end;
     link.server.write(message);
     return true;
   }
 
+  /** Ends both sides with a reset, as the kernel does for a process that dies with data unread. */
   private drop(link: Link): void {
     if (!this.links.delete(link)) return;
-    link.client.destroy();
-    link.server.destroy();
+    link.client.resetAndDestroy();
+    link.server.resetAndDestroy();
   }
 }
 
