@@ -77,6 +77,21 @@ const BACKEND_SQLSTATE = /SQLSTATE [0-9A-Z]{5}/;
 
 const INTERNAL_ERROR = 1;
 
+/**
+ * Node's socket errors. The driver sometimes lets one through unwrapped (a write to a connection
+ * the server reset); inside a driver error it means the store went away.
+ */
+const SOCKET_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTCONN',
+]);
+
 interface DriverError {
   name?: unknown;
   code?: unknown;
@@ -111,6 +126,7 @@ function classify(err: unknown, depth: number): StoreErrorKind {
     if (TRANSIENT_LABELS.some((label) => e.hasErrorLabel?.(label))) return 'unavailable';
     return classifyCode(e.code, e.message);
   }
+  if (depth > 0 && typeof e.code === 'string' && SOCKET_CODES.has(e.code)) return 'unavailable';
   // An error of the kit or of a service wrapping a store error (e.g. a 503 problem): its cause.
   if (e.cause !== undefined) return classify(e.cause, depth + 1);
   return 'unknown';
@@ -125,7 +141,9 @@ function classify(err: unknown, depth: number): StoreErrorKind {
  * wrong.
  */
 function classifyBulkWrite(e: DriverError, depth: number): StoreErrorKind {
-  if (e.errorResponse instanceof Error) return classify(e.errorResponse, depth + 1);
+  // An Error (by its tag: Node's socket errors may come from another realm than this module's).
+  if (Object.prototype.toString.call(e.errorResponse) === '[object Error]')
+    return classify(e.errorResponse, depth + 1);
   const writeErrors = Array.isArray(e.writeErrors) ? (e.writeErrors as WriteError[]) : [];
   const kinds = new Set(writeErrors.map((w) => classifyCode(w.code, w.errmsg)));
   for (const kind of ['unavailable', 'unknown', 'refused'] as const) if (kinds.has(kind)) return kind;

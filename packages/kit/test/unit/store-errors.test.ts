@@ -55,6 +55,9 @@ describe('classifyStoreError', () => {
     expect(
       classifyStoreError(wrapping(new MongoServerSelectionError('connect ECONNREFUSED', {} as never))),
     ).toBe('unavailable');
+    // A socket error the driver let through unwrapped (a write to a connection the server reset).
+    const reset = Object.assign(new Error('write ECONNRESET'), { code: 'ECONNRESET', syscall: 'write' });
+    expect(classifyStoreError(wrapping(reset))).toBe('unavailable');
   });
 
   it('when a duplicate key comes with an unconfirmed write concern, or with another error, then it is not a duplicate', () => {
