@@ -79,6 +79,11 @@ export const baseConfigSchema = z.object({
   MONGODB_MAX_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(40),
   /** A store operation with no answer for this long fails (503 to an HTTP caller) instead of hanging. */
   MONGODB_SOCKET_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /**
+   * How long a store call waits for a store it cannot reach (FerretDB or a MongoDB primary away)
+   * before it fails: an HTTP caller then gets a 503 with Retry-After within this bound.
+   */
+  MONGODB_SERVER_SELECTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
 
   KAFKA_BROKERS: commaList,
   KAFKA_CLIENT_ID: z.string().optional(),

@@ -6,6 +6,8 @@ import { maskNationalId } from '@employment/identifiers';
  * Anything else that reaches the handler is a bug and answers 500 without details.
  */
 
+import { classifyStoreError } from './store-errors.ts';
+
 export type ProblemName =
   | 'bad-request'
   | 'validation-failed'
@@ -165,20 +167,17 @@ export const unavailable = (detail: string, cause: unknown) =>
   new AppError('unavailable', detail, { cause, headers: { 'retry-after': '5' } });
 
 /**
- * The store could not be reached or did not answer (the driver's network, timeout and
- * server-selection errors): the request may succeed later, so it is answered 503, not 500.
+ * The store could not be reached or could not answer now (see `classifyStoreError`): the request
+ * may succeed later, so it is answered 503, not 500.
  */
 export function isStoreUnavailable(err: unknown): boolean {
-  const name = (err as { name?: unknown } | null)?.name;
-  return (
-    typeof name === 'string' &&
-    /^Mongo(ose)?(Network|NetworkTimeout|ServerSelection|PoolCleared|TopologyClosed)Error$/.test(name)
-  );
+  return classifyStoreError(err) === 'unavailable';
 }
 
-/** MongoDB duplicate-key error (E11000): the one way uniqueness is checked on this store. */
+/**
+ * MongoDB duplicate-key error (E11000), and nothing else: the one way uniqueness is checked on this
+ * store. A bulk write counts only when every one of its errors is a duplicate key.
+ */
 export function isDuplicateKeyError(err: unknown): boolean {
-  return (
-    typeof err === 'object' && err !== null && 'code' in err && (err as { code: unknown }).code === 11000
-  );
+  return classifyStoreError(err) === 'duplicate';
 }

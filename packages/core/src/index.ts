@@ -11,4 +11,5 @@ export * from './pagination.ts';
 export * from './pii.ts';
 export * from './principal.ts';
 export * from './rules.ts';
+export * from './store-errors.ts';
 export * from './text.ts';

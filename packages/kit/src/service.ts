@@ -127,6 +127,7 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
       logger,
       maxPoolSize: config.MONGODB_MAX_POOL_SIZE,
       socketTimeoutMs: config.MONGODB_SOCKET_TIMEOUT_MS,
+      serverSelectionTimeoutMs: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
     });
     definition.models(store);
     registerKitModels(store);

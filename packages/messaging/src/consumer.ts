@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { EventEnvelope } from '@employment/contracts';
-import { isDuplicateKeyError, type Logger } from '@employment/core';
+import { classifyStoreError, type Logger } from '@employment/core';
 import { insertManyRefusingDuplicates } from '@employment/store';
 import { extractTraceContext, inSpan, type Metrics, SpanKind, tracer } from '@employment/telemetry';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
@@ -53,7 +54,25 @@ export interface ConsumerDefinition {
 interface ProcessedEvent {
   _id: string;
   leaseUntil?: Date;
+  /** The consumer that holds a claim, so it knows its own after a write whose answer was lost. */
+  owner?: string;
   at: Date;
+}
+
+/** How the handling of a fetched batch keeps its partition, and learns it must let go. */
+interface Hold {
+  heartbeat: () => Promise<void>;
+  /** False once the consumer stops or the partition is to be read from elsewhere. */
+  live: () => boolean;
+  running: () => boolean;
+}
+
+/** The handling of a batch let go while it waited for the store: its offsets stay unresolved. */
+class HandlingInterrupted extends Error {
+  constructor(cause: unknown) {
+    super('the consumer stopped while it waited for the store', { cause });
+    this.name = 'HandlingInterrupted';
+  }
 }
 
 /** How long a claim on an event holds before another delivery may retry it (e.g. after a crash). */
@@ -67,10 +86,16 @@ const CLAIM_LEASE_MS = 30_000;
  * exponential backoff, a bounded number of times; then the message goes to the group's
  * dead-letter topic with the error attached and the partition moves on. A message that cannot
  * even be decoded is dead-lettered at once: retrying cannot fix it.
+ *
+ * A store outage is never a poison message: a claim, a handler, a completion or a release that
+ * fails because the store is unavailable (see `classifyStoreError`) is tried again, the partition
+ * held where it is (heartbeats go on), until the store is back; it counts as no attempt, nothing
+ * is dead-lettered, and no offset is resolved past an event whose writes were not made.
  */
 export class IdempotentConsumer {
   private readonly consumer: Consumer;
   private readonly processed;
+  private readonly owner = randomUUID();
   private running = false;
   private readonly options: {
     kafka: Kafka;
@@ -150,16 +175,28 @@ export class IdempotentConsumer {
    */
   private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
     const { topic, partition } = batch;
+    const hold: Hold = { heartbeat, live: () => isRunning() && !isStale(), running: isRunning };
     for (let from = 0; from < batch.messages.length; from += this.options.chunkSize) {
-      if (!isRunning() || isStale()) return;
+      if (!hold.live()) return;
       const chunk = batch.messages.slice(from, from + this.options.chunkSize);
-      await this.handleChunk(topic, partition, chunk);
+      try {
+        await this.handleChunk(topic, partition, chunk, hold);
+      } catch (err) {
+        // Stopped while the store was away: the chunk is read again from its first offset.
+        if (err instanceof HandlingInterrupted) return;
+        throw err;
+      }
       resolveOffset(chunk.at(-1)!.offset);
       await heartbeat();
     }
   }
 
-  private async handleChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<void> {
+  private async handleChunk(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    hold: Hold,
+  ): Promise<void> {
     const { definition, metrics } = this.options;
     const items = messages.map((message) => {
       try {
@@ -173,7 +210,7 @@ export class IdempotentConsumer {
     });
     // Claims first, all at once; the few refused (redeliveries) take the slow path one by one.
     const wanted = [...new Set(items.flatMap((i) => (i.handler && i.envelope ? [i.envelope.eventId] : [])))];
-    const refused = await this.claimAll(wanted);
+    const refused = await this.untilStored(() => this.claimAll(wanted), hold);
     const seen = new Set<string>();
     const completions: ProcessedEvent[] = [];
     const complete = (eventId: string) =>
@@ -205,22 +242,29 @@ export class IdempotentConsumer {
             end++;
           }
           i = end - 1;
-          for (const eventId of await this.handleRun(topic, partition, run, batchHandler)) complete(eventId);
+          for (const eventId of await this.handleRun(topic, partition, run, batchHandler, hold))
+            complete(eventId);
           continue;
         }
         const { eventId } = item.envelope;
         // The same event twice in one chunk (a republished record): the first delivery decides.
         const repeat = seen.has(eventId);
         seen.add(eventId);
-        const done = await this.handleOne(topic, partition, item.message, item.envelope, item.handler, {
-          claimed: !repeat && !refused.has(eventId),
-          repeat,
-        });
+        const done = await this.handleOne(
+          topic,
+          partition,
+          item.message,
+          item.envelope,
+          item.handler,
+          { claimed: !repeat && !refused.has(eventId), repeat },
+          hold,
+        );
         if (done) complete(eventId);
       }
     } finally {
-      // Outside the retries: a failure to record completion must not apply the events again.
-      await this.insertAll(completions);
+      // Outside the retries: a failure to record completion must not apply the events again. While
+      // the store is away it is tried again, as long as the consumer runs (a rebalance included).
+      await this.untilStored(() => this.insertAll(completions), { ...hold, live: hold.running });
     }
   }
 
@@ -233,6 +277,7 @@ export class IdempotentConsumer {
     partition: number,
     run: Array<{ message: KafkaMessage; envelope: EventEnvelope; handler: EventHandler }>,
     batchHandler: BatchEventHandler,
+    hold: Hold,
   ): Promise<string[]> {
     const { logger, metrics } = this.options;
     const started = process.hrtime.bigint();
@@ -260,7 +305,7 @@ export class IdempotentConsumer {
       ),
     );
     try {
-      await batchHandler(contexts);
+      await this.untilStored(() => batchHandler(contexts), hold);
       for (const span of spans) span.end();
       metrics.consumed.inc({ topic, type, result: 'applied' }, run.length);
       metrics.consumedRuns.observe({ topic, type, result: 'applied' }, run.length);
@@ -274,6 +319,7 @@ export class IdempotentConsumer {
         span.setAttribute('employment.batch_retried_one_by_one', true);
         span.end();
       }
+      if (err instanceof HandlingInterrupted) throw err;
       logger.warn(
         { err, events: run.length, eventType: type },
         'batch handler failed; handling the events one by one',
@@ -282,10 +328,15 @@ export class IdempotentConsumer {
     }
     const applied: string[] = [];
     for (const r of run) {
-      const done = await this.handleOne(topic, partition, r.message, r.envelope, r.handler, {
-        claimed: true,
-        repeat: false,
-      });
+      const done = await this.handleOne(
+        topic,
+        partition,
+        r.message,
+        r.envelope,
+        r.handler,
+        { claimed: true, repeat: false },
+        hold,
+      );
       if (done) applied.push(r.envelope.eventId);
     }
     return applied;
@@ -299,6 +350,7 @@ export class IdempotentConsumer {
     envelope: EventEnvelope,
     handler: EventHandler,
     claim: { claimed: boolean; repeat: boolean },
+    hold: Hold,
   ): Promise<boolean> {
     const { logger, metrics } = this.options;
     const started = process.hrtime.bigint();
@@ -312,7 +364,9 @@ export class IdempotentConsumer {
       },
       async (span) => {
         const eventLogger = logger.child({ eventId: envelope.eventId, eventType: envelope.eventType });
-        const claimed = claim.claimed || (!claim.repeat && (await this.claim(envelope.eventId)));
+        const claimed =
+          claim.claimed ||
+          (!claim.repeat && (await this.untilStored(() => this.claim(envelope.eventId), hold)));
         if (!claimed) {
           span.setAttribute('employment.duplicate', true);
           metrics.consumed.inc({ topic, type: envelope.eventType, result: 'duplicate' });
@@ -321,11 +375,12 @@ export class IdempotentConsumer {
         const ctx: EventContext = { envelope, topic, partition, offset: message.offset, logger: eventLogger };
         for (let attempt = 1; ; attempt++) {
           try {
-            await handler(ctx);
+            await this.untilStored(() => handler(ctx), hold);
             break;
           } catch (err) {
+            if (err instanceof HandlingInterrupted) throw err;
             if (attempt >= this.options.maxAttempts || err instanceof PoisonEventError) {
-              await this.release(envelope.eventId);
+              await this.untilStored(() => this.release(envelope.eventId), hold);
               await this.deadLetter(topic, partition, message, err as Error, attempt);
               metrics.consumed.inc({ topic, type: envelope.eventType, result: 'dead-lettered' });
               return false;
@@ -348,12 +403,37 @@ export class IdempotentConsumer {
     if (eventIds.length === 0) return new Set();
     const now = new Date();
     const leaseUntil = new Date(now.getTime() + CLAIM_LEASE_MS);
-    const refused = await this.insertAll(eventIds.map((id) => ({ _id: this.key(id), leaseUntil, at: now })));
+    const refused = await this.insertAll(
+      eventIds.map((id) => ({ _id: this.key(id), leaseUntil, owner: this.owner, at: now })),
+    );
     return new Set(refused.map((i) => eventIds[i]!));
   }
 
   private insertAll(rows: ProcessedEvent[]): Promise<number[]> {
     return insertManyRefusingDuplicates(this.processed, rows);
+  }
+
+  /**
+   * Runs one step of handling (a claim, a handler, a completion) until the store lets it: an
+   * outage is waited out with backoff, heartbeating, and is no failure of the event. Anything else
+   * is thrown at once. Gives up, leaving the batch's offsets unresolved, once `hold.live` fails.
+   */
+  private async untilStored<T>(step: () => Promise<T>, hold: Hold): Promise<T> {
+    for (let waits = 0; ; waits++) {
+      try {
+        return await step();
+      } catch (err) {
+        if (err instanceof HandlingInterrupted || classifyStoreError(err) !== 'unavailable') throw err;
+        if (!hold.live()) throw new HandlingInterrupted(err);
+        if (waits % 20 === 0) {
+          this.options.logger.warn({ err, waits }, 'the store is unavailable; the consumer waits for it');
+        }
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(2_000, this.options.retryBaseMs * 2 ** Math.min(waits, 10))),
+        );
+        await hold.heartbeat();
+      }
+    }
   }
 
   /** The attributes of an event's consumer span (OpenTelemetry messaging conventions). */
@@ -384,18 +464,21 @@ export class IdempotentConsumer {
       const now = new Date();
       const leaseUntil = new Date(now.getTime() + CLAIM_LEASE_MS);
       try {
-        await this.processed.insertOne({ _id: id, leaseUntil, at: now });
+        await this.processed.insertOne({ _id: id, leaseUntil, owner: this.owner, at: now });
         return true;
       } catch (err) {
-        if (!isDuplicateKeyError(err)) throw err;
+        if (classifyStoreError(err) !== 'duplicate') throw err;
       }
       if (await this.processed.findOne({ _id: `${id}/done` })) return false;
-      const lease = (await this.processed.findOne({ _id: id }))?.leaseUntil;
+      const held = await this.processed.findOne({ _id: id });
+      const lease = held?.leaseUntil;
       if (!lease) continue; // released meanwhile: claim again
+      // Our own claim, from a write whose answer the store did not give (it was away).
+      if (held.owner === this.owner) return true;
       if (lease < now) {
         const taken = await this.processed.updateOne(
           { _id: id, leaseUntil: lease },
-          { $set: { leaseUntil, at: now } },
+          { $set: { leaseUntil, owner: this.owner, at: now } },
         );
         if (taken.matchedCount === 1) return true;
         continue;

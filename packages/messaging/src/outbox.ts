@@ -1,4 +1,4 @@
-import { isDuplicateKeyError, type Logger } from '@employment/core';
+import { AppError, classifyStoreError, type Logger } from '@employment/core';
 import { changeSlotOf, changeSlotsSince, insertManyRefusingDuplicates } from '@employment/store';
 import type { Metrics } from '@employment/telemetry';
 import type { Producer } from 'kafkajs';
@@ -38,6 +38,21 @@ export type ChangeOutcome =
   | { status: 'applied' }
   | { status: 'rejected'; reason: 'duplicate' | 'conflict'; mutation: Mutation };
 
+/**
+ * A change the store refused: a mutation it will refuse every time (e.g. a string FerretDB's
+ * PostgreSQL cannot hold), or the outbox record itself. `commit` never resolves with it: the caller
+ * gets a problem, and the change's record becomes a dead letter.
+ */
+export interface ChangeRefused {
+  status: 'refused';
+  error: unknown;
+  /** The position of the refused mutation; undefined when the outbox record itself was refused. */
+  step: number | undefined;
+}
+
+/** What `apply` made of a change. */
+export type AppliedOutcome = ChangeOutcome | ChangeRefused;
+
 interface OutboxRecord {
   _id: string;
   createdAt: Date;
@@ -66,6 +81,9 @@ interface PendingGroup {
   }>;
 }
 
+/** Where refused changes are kept, with the error, for an operator to look at. */
+export const OUTBOX_DEAD_LETTERS = 'outbox_dead_letters';
+
 /** How many applied changes' outbox ids an update keeps, to recognise its own replay. */
 const RECENT_CHANGES = 32;
 
@@ -78,6 +96,12 @@ const RECENT_CHANGES = 32;
  * record behind; the relay's sweep applies it again (idempotently) and publishes it. The worst
  * case is a duplicate event, which consumers skip. The outbox collection holds only pending
  * changes, so it stays small: on FerretDB every lookup is a scan.
+ *
+ * A store outage during a commit rejects the commit (the caller is never told a change was made
+ * that was not) and leaves the record for the sweep, which applies and publishes it once the store
+ * is back: nothing is lost. A change the store refuses (see `classifyStoreError`) is ended instead:
+ * its version claim is given back, its record moves to `outbox_dead_letters` with the error, and
+ * the commit rejects with a 422 problem.
  */
 export class Outbox {
   readonly collection;
@@ -85,11 +109,13 @@ export class Outbox {
   private readonly relay: OutboxRelay;
 
   private readonly claims;
+  private readonly deadLetters;
 
   constructor(connection: Connection, relay: OutboxRelay) {
     this.connection = connection;
     this.collection = connection.collection<OutboxRecord>('outbox');
     this.claims = connection.collection<{ _id: string; changeId: string; at: Date }>('version_claims');
+    this.deadLetters = connection.collection<{ _id: string }>(OUTBOX_DEAD_LETTERS);
     this.relay = relay;
   }
 
@@ -127,7 +153,11 @@ export class Outbox {
         this.pending = undefined;
         try {
           const outcomes = await this.write(group.changes);
-          for (const w of group.waiters) w.resolve(outcomes.slice(w.from, w.from + w.count));
+          for (const w of group.waiters) {
+            const mine = outcomes.slice(w.from, w.from + w.count);
+            if (mine.some((o) => o.status === 'refused')) w.reject(refusedProblem(mine));
+            else w.resolve(mine as ChangeOutcome[]);
+          }
         } catch (err) {
           for (const w of group.waiters) w.reject(err);
         }
@@ -136,10 +166,10 @@ export class Outbox {
     })();
   }
 
-  private async write(changes: Change[]): Promise<ChangeOutcome[]> {
+  private async write(changes: Change[]): Promise<AppliedOutcome[]> {
     const now = new Date();
     const group = changes[0]!.id;
-    await this.collection.insertMany(
+    const unstored = await this.storeRecords(
       changes.map((c) => ({
         _id: c.id,
         createdAt: now,
@@ -148,11 +178,13 @@ export class Outbox {
         mutations: new BSON.Binary(BSON.serialize({ m: c.mutations })),
         events: c.events,
       })),
-      { ordered: true },
     );
-    const outcomes = await this.apply(changes);
-    const rejected = changes.filter((_, i) => outcomes[i]?.status === 'rejected');
-    await this.forgetRecords(rejected.map((c) => c.id));
+    const stored = changes.filter((_, i) => !unstored.has(i));
+    const applied = await this.apply(stored);
+    const outcomes: AppliedOutcome[] = [];
+    for (let i = 0, next = 0; i < changes.length; i++) outcomes.push(unstored.get(i) ?? applied[next++]!);
+    for (const [i, refusal] of unstored) this.relay.reportRefused(changes[i]!, refusal, false);
+    await this.settle(stored, applied);
     this.relay.enqueue(
       changes.filter((_, i) => outcomes[i]?.status === 'applied'),
       group,
@@ -161,11 +193,102 @@ export class Outbox {
   }
 
   /**
+   * Stores outbox records; the positions of those the store refused. A refused write is tried again
+   * record by record, so one record the store cannot hold does not take the others down with it.
+   * A record found there already is this change's own, from an earlier attempt.
+   */
+  private async storeRecords(records: OutboxRecord[]): Promise<Map<number, ChangeRefused>> {
+    const refused = new Map<number, ChangeRefused>();
+    await this.insertEach(this.collection, records, (i, error) =>
+      refused.set(i, { status: 'refused', error, step: undefined }),
+    );
+    return refused;
+  }
+
+  /**
+   * Inserts documents unordered; the positions refused by a unique index. When the store refuses
+   * the write, each document is inserted on its own and those it refuses are reported; an outage
+   * (or an unknown error) is thrown.
+   */
+  private async insertEach(
+    collection: { insertMany: (docs: never[], options: { ordered: false }) => Promise<unknown> },
+    documents: object[],
+    onRefused: (index: number, error: unknown) => void,
+  ): Promise<number[]> {
+    try {
+      return await insertManyRefusingDuplicates(collection, documents);
+    } catch (err) {
+      if (classifyStoreError(err) !== 'refused') throw err;
+      if (documents.length === 1) {
+        onRefused(0, err);
+        return [];
+      }
+    }
+    const duplicates: number[] = [];
+    for (let i = 0; i < documents.length; i++) {
+      try {
+        if ((await insertManyRefusingDuplicates(collection, [documents[i]!])).length > 0) duplicates.push(i);
+      } catch (err) {
+        if (classifyStoreError(err) !== 'refused') throw err;
+        onRefused(i, err);
+      }
+    }
+    return duplicates;
+  }
+
+  /**
+   * Ends the changes `apply` did not apply: a rejected change's record is deleted (its events are
+   * dropped), a refused change's record becomes a dead letter.
+   */
+  async settle(changes: Change[], outcomes: Array<AppliedOutcome | undefined>): Promise<void> {
+    for (let i = 0; i < changes.length; i++) {
+      const outcome = outcomes[i];
+      if (outcome?.status === 'refused') await this.abandon(changes[i]!, outcome);
+    }
+    await this.forgetRecords(changes.filter((_, i) => outcomes[i]?.status === 'rejected').map((c) => c.id));
+  }
+
+  /**
+   * Moves a refused change's record to the dead letters, with the error, then deletes it: the
+   * sweep no longer tries it, and an operator can see what was refused and why.
+   */
+  private async abandon(change: Change, refusal: ChangeRefused): Promise<void> {
+    const error = refusal.error as { name?: unknown; code?: unknown; message?: unknown };
+    const letter = {
+      _id: change.id,
+      abandonedAt: new Date(),
+      mutations: new BSON.Binary(BSON.serialize({ m: change.mutations })),
+      events: change.events,
+      refusedMutation: refusal.step ?? null,
+      partial: (refusal.step ?? 0) > 0,
+      error: {
+        name: String(error?.name ?? 'Error'),
+        code: typeof error?.code === 'number' ? error.code : null,
+        message: String(error?.message ?? refusal.error).slice(0, 2_000),
+      },
+    };
+    let kept = true;
+    try {
+      await insertManyRefusingDuplicates(this.deadLetters, [letter]);
+    } catch (err) {
+      // A dead letter the store refuses too is only logged: the record must not stay to be swept forever.
+      if (classifyStoreError(err) !== 'refused') throw err;
+      kept = false;
+    }
+    await this.forgetRecords([change.id]);
+    this.relay.reportRefused(change, refusal, kept);
+  }
+
+  /**
    * Applies the mutations of many changes, grouping same-shaped writes (a batch of registrations
    * becomes one insertMany per collection). Safe to call again for a change already applied.
+   *
+   * A mutation the store refuses ends its change as `refused` (its later mutations are not tried,
+   * a version it claimed is given back); the other changes carry on. Any other store error, an
+   * outage above all, is thrown: the records stay, and applying them again later is safe.
    */
-  async apply(changes: Change[]): Promise<ChangeOutcome[]> {
-    const outcomes: (ChangeOutcome | undefined)[] = changes.map(() => undefined);
+  async apply(changes: Change[]): Promise<AppliedOutcome[]> {
+    const outcomes: (AppliedOutcome | undefined)[] = changes.map(() => undefined);
     const depth = Math.max(0, ...changes.map((c) => c.mutations.length));
     for (let step = 0; step < depth; step++) {
       const live = changes
@@ -178,14 +301,18 @@ export class Outbox {
         if (m.op === 'insert') inserts.set(m.collection, [...(inserts.get(m.collection) ?? []), item]);
         else updates.push(item);
       }
+      const refuse = (item: (typeof live)[number], error: unknown) => {
+        outcomes[item.index] = { status: 'refused', error, step };
+      };
       for (const [collection, items] of inserts) {
         // Every inserted document carries the id of the change that made it, so a replay can tell
         // its own earlier insert from another writer's record with the same id.
-        const refused = await insertManyRefusingDuplicates(
+        const refused = await this.insertEach(
           this.connection.collection(collection),
           items.map((i) =>
             stamped((i.mutation as Extract<Mutation, { op: 'insert' }>).document, i.change.id),
           ),
+          (i, error) => refuse(items[i]!, error),
         );
         if (step > 0 || refused.length === 0) continue; // a later insert refused on _id was applied before
         // The guard insert was refused by a unique index (FerretDB does not say which). One lookup
@@ -218,10 +345,12 @@ export class Outbox {
         if (step > 0) {
           // A later update skips an aggregate that already carries this change's mark, so a
           // replay never applies an $inc or $push twice.
-          await collection.updateOne(
-            { ...m.filter, _changes: { $ne: item.change.id } } as never,
-            update as never,
-          );
+          await collection
+            .updateOne({ ...m.filter, _changes: { $ne: item.change.id } } as never, update as never)
+            .catch((err) => {
+              if (classifyStoreError(err) !== 'refused') throw err;
+              refuse(item, err);
+            });
           return;
         }
         const claim = versionClaimId(m);
@@ -229,10 +358,19 @@ export class Outbox {
           outcomes[item.index] = { status: 'rejected', reason: 'conflict', mutation: m };
           return;
         }
-        const result = await collection.updateOne(m.filter as never, update as never);
-        if (result.matchedCount === 1) return;
-        if (await madeBy(collection, m.filter._id, item.change.id)) return;
-        outcomes[item.index] = { status: 'rejected', reason: 'conflict', mutation: m };
+        let matched: boolean;
+        try {
+          matched = (await collection.updateOne(m.filter as never, update as never)).matchedCount === 1;
+        } catch (err) {
+          if (classifyStoreError(err) !== 'refused') throw err;
+          matched = false;
+          refuse(item, err);
+        }
+        if (matched) return;
+        if (outcomes[item.index] === undefined) {
+          if (await madeBy(collection, m.filter._id, item.change.id)) return;
+          outcomes[item.index] = { status: 'rejected', reason: 'conflict', mutation: m };
+        }
         // The version was claimed but not reached: give it back, or the aggregate could never
         // move past it.
         if (claim) await this.claims.deleteOne({ _id: claim, changeId: item.change.id });
@@ -257,7 +395,7 @@ export class Outbox {
       await this.claims.insertOne({ _id: claim, changeId, at: new Date() });
       return true;
     } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
+      if (classifyStoreError(err) !== 'duplicate') throw err;
     }
     return (await this.claims.findOne({ _id: claim }))?.changeId === changeId;
   }
@@ -292,6 +430,22 @@ export class Outbox {
   async pendingCount(): Promise<number> {
     return this.collection.countDocuments();
   }
+}
+
+/** The problem a caller gets for a commit of which the store refused some change. */
+function refusedProblem(outcomes: AppliedOutcome[]): AppError {
+  const refused = outcomes.flatMap((o, i) => (o.status === 'refused' ? [{ i, o }] : []));
+  const partial = refused.some(({ o }) => (o.step ?? 0) > 0);
+  const detail =
+    outcomes.length === 1
+      ? partial
+        ? 'the store refused part of this change after the rest was written; it is kept for an operator'
+        : 'the store refused this change; nothing of it was stored'
+      : `the store refused ${refused.length} of the ${outcomes.length} changes of this request; the others were stored`;
+  return new AppError('unprocessable', detail, {
+    cause: refused[0]!.o.error,
+    ...(outcomes.length > 1 ? { extensions: { refusedChanges: refused.map(({ i }) => i) } } : {}),
+  });
 }
 
 /**
@@ -405,8 +559,14 @@ export class OutboxRelay {
    * (e.g. records it could not publish while the broker was down).
    */
   async start(): Promise<void> {
-    await this.sweep(this.startedAt);
     let lastFull = Date.now();
+    try {
+      await this.sweep(this.startedAt);
+    } catch (err) {
+      // The service starts anyway: what the sweep could not do now, the timer's next (whole) sweep does.
+      lastFull = 0;
+      this.options.logger.warn({ err }, 'the start-up outbox sweep failed; the timer sweeps again');
+    }
     let sweptUntil = new Date(this.startedAt.getTime() - this.options.sweepGraceMs);
     this.timer = setInterval(() => {
       const cutoff = new Date(Date.now() - this.options.sweepGraceMs);
@@ -455,6 +615,21 @@ export class OutboxRelay {
     }
     this.options.metrics.outboxPending.set(this.queue.length);
     this.kick();
+  }
+
+  /** A change the store refused is ended: one log line and a count, for an operator to look at. */
+  reportRefused(change: Change, refusal: ChangeRefused, kept: boolean): void {
+    this.options.metrics.outboxDeadLettered.inc({ reason: 'refused-by-store' });
+    this.options.logger.error(
+      {
+        err: refusal.error,
+        changeId: change.id,
+        mutation: refusal.step ?? 'outbox record',
+        events: change.events.length,
+        ...(kept ? { deadLetters: OUTBOX_DEAD_LETTERS } : { kept: false }),
+      },
+      'the store refused a change; its events are dropped',
+    );
   }
 
   /** Groups with changes still to publish, and how many. */
@@ -641,20 +816,46 @@ export class OutboxRelay {
         events: r.events.map((e) => ({ ...e, value: toBuffer(e.value) })),
       }));
     if (changes.length === 0) return;
-    const outcomes = await outbox.apply(changes);
-    const rejected = changes.filter((_, i) => outcomes[i]?.status === 'rejected');
-    for (const change of rejected) {
+    const outcomes = await this.applyEach(changes);
+    for (const change of changes.filter((_, i) => outcomes[i]?.status === 'rejected')) {
       this.options.metrics.outboxDiscarded.inc({ reason: 'refused-on-replay' });
       this.options.logger.warn(
         { changeId: change.id },
         'staged change refused on replay; its events are dropped',
       );
     }
-    await outbox.forgetRecords(rejected.map((c) => c.id));
+    await outbox.settle(changes, outcomes);
     const applied = changes.filter((_, i) => outcomes[i]?.status === 'applied');
     this.options.logger.info({ changes: applied.length }, 'outbox sweep recovered pending changes');
     this.enqueue(applied);
     await this.drain(30_000);
+  }
+
+  /**
+   * Applies swept changes together; when that fails for any reason but an outage, each on its own,
+   * so one record that fails (and stays for the next sweep) does not hold back the others.
+   */
+  private async applyEach(changes: Change[]): Promise<Array<AppliedOutcome | undefined>> {
+    const outbox = this.outbox!;
+    try {
+      return await outbox.apply(changes);
+    } catch (err) {
+      if (changes.length === 1 || classifyStoreError(err) === 'unavailable') throw err;
+    }
+    const outcomes: Array<AppliedOutcome | undefined> = [];
+    for (const change of changes) {
+      try {
+        outcomes.push(...(await outbox.apply([change])));
+      } catch (err) {
+        if (classifyStoreError(err) === 'unavailable') throw err;
+        this.options.logger.warn(
+          { err, changeId: change.id },
+          'outbox record not applied; kept for the next sweep',
+        );
+        outcomes.push(undefined);
+      }
+    }
+    return outcomes;
   }
 
   private forgetOldPublished(): void {

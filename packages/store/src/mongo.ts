@@ -1,4 +1,4 @@
-import { isDuplicateKeyError, type Logger } from '@employment/core';
+import { classifyStoreError, type Logger } from '@employment/core';
 import mongoose, { type Connection, Schema } from 'mongoose';
 
 export type { Connection };
@@ -15,10 +15,12 @@ export async function connectStore(options: {
   logger: Logger;
   maxPoolSize: number;
   socketTimeoutMs: number;
+  /** How long a call waits for a store it cannot reach before it fails (a 503 to an HTTP caller). */
+  serverSelectionTimeoutMs?: number;
 }): Promise<Connection> {
   const connection = mongoose.createConnection(options.url, {
     dbName: options.database,
-    serverSelectionTimeoutMS: 5_000,
+    serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5_000,
     maxPoolSize: options.maxPoolSize,
     socketTimeoutMS: options.socketTimeoutMs,
     // Indexes are created by the service's migrate step (and at start on the local stack),
@@ -68,6 +70,11 @@ export function registerKitModels(connection: Connection): void {
   );
   processed.index({ at: 1 }, { name: 'at' });
   connection.model('ProcessedEvent', processed);
+  // Changes the store refused (see Outbox): kept with the error for an operator.
+  connection.model(
+    'OutboxDeadLetter',
+    new Schema({ _id: String }, { collection: 'outbox_dead_letters', strict: false, versionKey: false }),
+  );
   // A service may declare its own audit model (with more indexes); the kit's is the default.
   if (connection.models.AuditEntry) return;
   const audit = new Schema(
@@ -81,7 +88,10 @@ export function registerKitModels(connection: Connection): void {
 
 /**
  * Inserts documents unordered and answers the positions refused by a unique index (E11000),
- * instead of throwing: the caller decides what a duplicate means. Any other error is thrown.
+ * instead of throwing: the caller decides what a duplicate means. It answers only when every error
+ * is a duplicate-key write error and every other document is accounted for as inserted; anything
+ * else (a network error, a server selection time-out, a command error, an unconfirmed write
+ * concern, a refused document) is thrown, since the caller cannot know what was written.
  */
 export async function insertManyRefusingDuplicates(
   collection: { insertMany: (docs: never[], options: { ordered: false }) => Promise<unknown> },
@@ -92,10 +102,21 @@ export async function insertManyRefusingDuplicates(
     await collection.insertMany(documents as never[], { ordered: false });
     return [];
   } catch (err) {
-    const writeErrors = (err as { writeErrors?: Array<{ index: number; code: number }> }).writeErrors;
-    if (!writeErrors && isDuplicateKeyError(err))
-      return documents.length === 1 ? [0] : documents.map((_, i) => i);
-    if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw err;
-    return writeErrors.map((w) => w.index);
+    if (classifyStoreError(err) !== 'duplicate') throw err;
+    const refused = duplicatePositions(err, documents.length);
+    if (!refused) throw err;
+    return refused;
   }
+}
+
+/** The positions of a duplicate-key error, when they and the inserted documents add up to all of them. */
+function duplicatePositions(err: unknown, count: number): number[] | undefined {
+  const { writeErrors, result } = err as {
+    writeErrors?: Array<{ index: number }>;
+    result?: { insertedCount?: number };
+  };
+  if (!Array.isArray(writeErrors) || writeErrors.length === 0) return count === 1 ? [0] : undefined;
+  const positions = [...new Set(writeErrors.map((w) => w.index))];
+  if (positions.length + (result?.insertedCount ?? -1) !== count) return undefined;
+  return positions.sort((a, b) => a - b);
 }

@@ -9,6 +9,7 @@ export class Metrics {
   readonly rateLimitUnavailable: Counter<'scope'>;
   readonly outboxPublished: Counter<'topic'>;
   readonly outboxDiscarded: Counter<'reason'>;
+  readonly outboxDeadLettered: Counter<'reason'>;
   readonly outboxPending: Gauge;
   readonly outboxLag: Histogram;
   readonly consumed: Counter<'topic' | 'type' | 'result'>;
@@ -53,6 +54,12 @@ export class Metrics {
     this.outboxDiscarded = new Counter({
       name: 'outbox_changes_discarded_total',
       help: 'Staged changes dropped because their state change was refused on replay',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.outboxDeadLettered = new Counter({
+      name: 'outbox_changes_dead_lettered_total',
+      help: 'Changes the store refused, kept in outbox_dead_letters with the error',
       labelNames: ['reason'],
       registers,
     });

@@ -13,4 +13,6 @@ export * from './module-graph.ts';
 export * from './routes.ts';
 export * from './service-process.ts';
 export * from './service-under-test.ts';
+export * from './store-under-test.ts';
+export * from './tcp-proxy.ts';
 export * from './wait.ts';
