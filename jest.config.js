@@ -42,6 +42,18 @@ const config = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
     },
+    {
+      // Every operation of every service, attacked over HTTP (test/adversarial/README.md).
+      ...base,
+      displayName: 'adversarial',
+      testMatch: ['<rootDir>/test/adversarial/**/*.test.ts'],
+    },
+    {
+      // Schema-driven requests to every operation; `scripts/fuzz` runs the long form.
+      ...base,
+      displayName: 'fuzz',
+      testMatch: ['<rootDir>/test/fuzz/**/*.test.ts'],
+    },
   ],
 };
 

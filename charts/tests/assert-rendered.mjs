@@ -13,7 +13,7 @@
 // per consumer, no HPA). Prints one line per set and every failed assertion; exits 1 if any failed.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const args = process.argv.slice(2);
 const sets = [];
@@ -47,6 +47,19 @@ const source = (file) => {
   const path = join(root, file);
   return existsSync(path) ? readFileSync(path, 'utf8') : '';
 };
+
+// The kit's own configuration schema, to check that what the chart renders is what a service accepts.
+const kitConfig = await import(pathToFileURL(join(root, 'packages/kit/src/config.ts')).href);
+/** Credentials the chart takes from Secrets, as stand-ins, so a ConfigMap can be checked alone. */
+const SECRET_STAND_INS = {
+  MONGODB_URL: 'mongodb://stand-in:27017',
+  REDIS_URL: 'redis://stand-in:6379',
+  KAFKA_BROKERS: 'stand-in:9092',
+  AUTH_JWKS_URL: 'https://stand-in/jwks.json',
+};
+/** JSON with object keys sorted, to compare what Helm's toJson wrote with the values. */
+const canonical = (value) =>
+  JSON.stringify(value, (_k, v) => (isMap(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
 
 const services = Object.keys(values.services);
 // Settings that are credentials: never a literal value, never in a ConfigMap.
@@ -292,6 +305,31 @@ function checkSet({ name: set, objects, values: effective }) {
     check(data.HTTP_PORT === '8080', `ConfigMap ${svc}: HTTP_PORT 8080`);
     check(data.KAFKA_CREATE_TOPICS === 'false', `ConfigMap ${svc}: KAFKA_CREATE_TOPICS false (the migrate Job creates them)`);
     check(Number(data.SHUTDOWN_DELAY_MS) >= 1000, `ConfigMap ${svc}: SHUTDOWN_DELAY_MS set so endpoints drain`);
+    // Limits and token rules as the values say, in the form the kit reads (docs/security.md).
+    const c = effective.config;
+    check(
+      data.RATE_LIMIT_CLIENT_QUOTAS !== undefined &&
+        canonical(JSON.parse(data.RATE_LIMIT_CLIENT_QUOTAS)) === canonical(c.rateLimitClientQuotas ?? {}),
+      `ConfigMap ${svc}: RATE_LIMIT_CLIENT_QUOTAS is config.rateLimitClientQuotas as JSON`,
+    );
+    check(
+      (data.HTTP_TRUSTED_PROXIES ?? '') === (c.trustedProxies ?? []).join(','),
+      `ConfigMap ${svc}: HTTP_TRUSTED_PROXIES is config.trustedProxies`,
+    );
+    for (const [env, value] of [
+      ['RATE_LIMIT_PER_MINUTE', c.rateLimitPerMinute],
+      ['RATE_LIMIT_PER_ADDRESS_PER_MINUTE', c.rateLimitPerAddressPerMinute],
+      ['REDIS_COMMAND_TIMEOUT_MS', c.redisCommandTimeoutMs],
+      ['AUTH_MAX_TOKEN_LIFETIME_SECONDS', c.auth.maxTokenLifetimeSeconds],
+      ['AUTH_CLOCK_TOLERANCE_SECONDS', c.auth.clockToleranceSeconds],
+    ]) {
+      check(data[env] === String(value), `ConfigMap ${svc}: ${env} is ${value}`);
+    }
+    try {
+      kitConfig.loadConfig(kitConfig.baseConfigSchema, { ...SECRET_STAND_INS, ...data });
+    } catch (err) {
+      check(false, `ConfigMap ${svc}: the kit's configuration refuses it: ${err.message}`);
+    }
   }
 
   // The migrate Jobs: hooks, hardened, running `main.ts migrate`.

@@ -193,11 +193,15 @@ export class City {
     return registration;
   }
 
-  /** The client ids of a run: each names its district and carries the run id (the run's marker). */
+  /**
+   * The client ids of a run: each carries the run id (the run's marker) and names its district.
+   * They all start with `load-`, the prefix the platform's configuration gives its load quota
+   * (RATE_LIMIT_CLIENT_QUOTAS, scripts/lib/platform.sh).
+   */
   clientIds(runId: string, clientsPerDistrict: number): Array<{ clientId: string; district: District }> {
     return this.districts.flatMap((district) =>
       Array.from({ length: clientsPerDistrict }, (_, i) => ({
-        clientId: `district-${district.code}-load-${runId}-${i + 1}`,
+        clientId: `load-${runId}-district-${district.code}-${i + 1}`,
         district,
       })),
     );

@@ -91,18 +91,27 @@ export async function runLoadTest(options: HarnessOptions): Promise<LoadReport> 
     streetsPerDistrict: scenario.streetsPerDistrict,
     communitiesPerStreet: scenario.communitiesPerStreet,
   });
+  const tokenOf = (clientId: string, district: District) =>
+    issuer.token({ clientId, roles: RESIDENT_ROLES, areas: [district.code] });
   const clients: Client[] = await Promise.all(
     city.clientIds(runId, scenario.clientsPerDistrict).map(async ({ clientId, district }) => ({
       clientId,
       district,
-      token: await issuer.token({
-        clientId,
-        roles: RESIDENT_ROLES,
-        areas: [district.code],
-        ttlSeconds: 6 * 3600,
-      }),
+      token: await tokenOf(clientId, district),
     })),
   );
+  // Tokens live an hour (the services refuse longer ones): a longer run renews them half-way.
+  const renewal = setInterval(
+    () => {
+      for (const client of clients) {
+        void tokenOf(client.clientId, client.district).then((token) => {
+          client.token = token;
+        });
+      }
+    },
+    (LocalIssuer.DEFAULT_TTL_SECONDS * 1000) / 2,
+  );
+  renewal.unref();
   const clientsByDistrict = new Map<string, Client[]>();
   for (const c of clients)
     clientsByDistrict.set(c.district.code, [...(clientsByDistrict.get(c.district.code) ?? []), c]);
@@ -412,6 +421,7 @@ export async function runLoadTest(options: HarnessOptions): Promise<LoadReport> 
     marks.counted = epochNow();
     lag.after = await lagOf();
   } finally {
+    clearInterval(renewal);
     sampler.stop();
     await watcher.stop();
     await mongo.close().catch(() => undefined);
@@ -466,7 +476,7 @@ async function seedAreaTree(
 ): Promise<void> {
   const rows = wuhanAreaRows(grid);
   const token = await issuer.token({
-    clientId: `area-seeder-${runId}`,
+    clientId: `load-${runId}-area-seeder`,
     roles: ['areas:write'],
     areas: ['4201'],
   });

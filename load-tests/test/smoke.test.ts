@@ -45,6 +45,12 @@ describe('load harness, smoke mode', () => {
       PII_ENCRYPTION_KEY: key,
       PII_HASH_KEY: key,
       LOG_LEVEL: 'warn',
+      // Limits that bind, with the load clients' quota given by configuration as on the dev
+      // platform (scripts/lib/platform.sh): a default of 5 a minute would cut every load client,
+      // so the run passes only through the `load-*` quota.
+      RATE_LIMIT_PER_MINUTE: '5',
+      RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '120',
+      RATE_LIMIT_CLIENT_QUOTAS: JSON.stringify({ 'load-*': 100_000 }),
     });
     runtime = await ServiceRuntime.start(residentsService(config));
 

@@ -55,6 +55,12 @@ service_env() {
   echo "REDIS_URL=$REDIS_URL"
   echo "AUTH_JWKS_URL=http://127.0.0.1:$ISSUER_PORT/.well-known/jwks.json"
   echo "LOG_LEVEL=${LOG_LEVEL:-info}"
+  # Rate limits that bind, as in a cluster (docs/security.md): 300 requests a minute per client,
+  # 120 a minute per address that do not authenticate. The load test's clients (scripts/load: ids
+  # load-<run>-...) get the quota its peak needs, by configuration like any other client.
+  echo "RATE_LIMIT_PER_MINUTE=300"
+  echo "RATE_LIMIT_PER_ADDRESS_PER_MINUTE=120"
+  echo "RATE_LIMIT_CLIENT_QUOTAS='{\"load-*\":100000}'"
   cat "$(platform_secrets)"
 }
 

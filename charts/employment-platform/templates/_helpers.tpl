@@ -79,7 +79,12 @@ data, the migrate Job's env and the input of the checksum that rolls the pods on
   "KAFKA_CREATE_TOPICS" "false"
   "AUTH_ISSUER" $c.auth.issuer
   "AUTH_AUDIENCE" $c.auth.audience
+  "AUTH_MAX_TOKEN_LIFETIME_SECONDS" (toString (int $c.auth.maxTokenLifetimeSeconds))
+  "AUTH_CLOCK_TOLERANCE_SECONDS" (toString (int $c.auth.clockToleranceSeconds))
   "RATE_LIMIT_PER_MINUTE" (toString (int $c.rateLimitPerMinute))
+  "RATE_LIMIT_CLIENT_QUOTAS" (toJson ($c.rateLimitClientQuotas | default dict))
+  "RATE_LIMIT_PER_ADDRESS_PER_MINUTE" (toString (int $c.rateLimitPerAddressPerMinute))
+  "REDIS_COMMAND_TIMEOUT_MS" (toString (int $c.redisCommandTimeoutMs))
   "SHUTDOWN_DELAY_MS" (toString (int $c.shutdownDelayMs))
   "SHUTDOWN_TIMEOUT_MS" (toString (int $c.shutdownTimeoutMs))
 -}}
@@ -87,6 +92,7 @@ data, the migrate Job's env and the input of the checksum that rolls the pods on
 {{- if and (ne $c.kafka.saslMechanism "none") (not $s.kafkaSaslUsername.name) }}{{ $_ := set $data "KAFKA_SASL_USERNAME" $c.kafka.saslUsername }}{{ end -}}
 {{- if not (include "ep.jwksRef" .) }}{{ $_ := set $data "AUTH_JWKS_URL" $c.auth.jwksUrl }}{{ end -}}
 {{- if $c.otlpEndpoint }}{{ $_ := set $data "OTEL_EXPORTER_OTLP_ENDPOINT" $c.otlpEndpoint }}{{ end -}}
+{{- with $c.trustedProxies }}{{ $_ := set $data "HTTP_TRUSTED_PROXIES" (join "," .) }}{{ end -}}
 {{- range $k, $v := .svc.env }}{{ $_ := set $data $k (toString $v) }}{{ end -}}
 {{- toYaml $data -}}
 {{- end }}
@@ -145,6 +151,9 @@ then the service's secretEnv, which may replace a shared one by name.
 {{- end -}}
 {{- range .svc.networkPolicy.calls -}}
 {{- if not (hasKey $.root.Values.services .) }}{{ fail (printf "services.%s.networkPolicy.calls names %q, which is not in services" $.name .) }}{{ end -}}
+{{- end -}}
+{{- if and .svc.ingress.enabled (not $c.trustedProxies) -}}
+{{- fail (printf "services.%s.ingress is enabled but config.trustedProxies is empty: every caller through the ingress would share its address budget (set the ingress controller's addresses, docs/security.md)" .name) -}}
 {{- end -}}
 {{- $groups := list -}}
 {{- range .svc.kafka.consumerGroups -}}

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 // Every setting comes from the environment, so the same build runs against the local stack and
@@ -30,6 +31,39 @@ const url = (protocols: string[]) =>
     { message: `must be a URL (${protocols.join(', ')})` },
   );
 
+const clientQuotas = z
+  .string()
+  .transform((v, ctx) => {
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of client id to requests a minute' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      z.string().regex(/^[^*]+\*?$/, 'a key is a client id, or a prefix ending in *'),
+      z.number().int().min(1),
+    ),
+  );
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+/** An address, an address/prefix-length range, or a name of a range (what express's `trust proxy` takes). */
+function isProxySpec(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, bits, extra] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}
+
+const trustedProxies = commaList.refine((entries) => entries.every(isProxySpec), {
+  message: 'must be a comma-separated list of addresses, CIDR ranges, loopback, linklocal or uniquelocal',
+});
+
 /** Settings every service reads. A service extends this with its own. */
 export const baseConfigSchema = z.object({
   SERVICE_NAME: z.string().regex(/^[a-z][a-z0-9-]*$/),
@@ -58,14 +92,39 @@ export const baseConfigSchema = z.object({
   KAFKA_CREATE_TOPICS: bool.default(true),
 
   REDIS_URL: url(['redis:', 'rediss:']),
+  /**
+   * A Redis command with no answer for this long fails (and a command while Redis is away fails at
+   * once): no request waits on Redis longer than this (docs/security.md, "Redis outage").
+   */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1_000),
 
   AUTH_JWKS_URL: url(['http:', 'https:']),
   AUTH_ISSUER: z.string().min(1).default('employment-platform-local'),
   AUTH_AUDIENCE: z.string().min(1).default('employment-platform'),
+  /** Tokens valid for longer than this (`exp` − `iat`) are refused, however far off they expire. */
+  AUTH_MAX_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
+  /** Clock skew tolerated between the identity provider and the services, for `exp`, `nbf` and `iat`. */
+  AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
 
   OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
 
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  /** Requests a minute per client (the token's client id), unless RATE_LIMIT_CLIENT_QUOTAS names it. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  /**
+   * Quotas of particular clients, requests a minute: a JSON object whose keys are client ids, or
+   * prefixes ending in `*` (the longest matching one wins), e.g. `{"district-420102": 3000, "load-*": 60000}`.
+   */
+  RATE_LIMIT_CLIENT_QUOTAS: clientQuotas.default({}),
+  /**
+   * Requests a minute per source address that do not authenticate (no token, an invalid or expired
+   * one, an unknown path): past it, the address is refused before its tokens are checked.
+   */
+  RATE_LIMIT_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  /**
+   * Proxies whose X-Forwarded-For is believed (e.g. the ingress controller's pods): addresses or
+   * CIDR ranges, or `loopback`, `linklocal`, `uniquelocal`. Unset: the socket's peer is the source.
+   */
+  HTTP_TRUSTED_PROXIES: trustedProxies.optional(),
   IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),
   OUTBOX_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
   /** How long consumers remember handled event ids (redeliveries come within minutes). */

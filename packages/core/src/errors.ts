@@ -1,3 +1,5 @@
+import { maskNationalId } from '@employment/identifiers';
+
 /**
  * The one error type of the platform. Routes and use cases throw it (or pass it to `next`); the
  * HTTP error handler renders it as RFC 9457 `application/problem+json`, logs and counts it.
@@ -119,6 +121,28 @@ export class AppError extends Error {
       ...(this.errors ? { errors: this.errors } : {}),
       ...this.extensions,
     };
+  }
+}
+
+/** 18 characters shaped like a national ID number (17 digits and a digit or X), wherever they stand. */
+const ID_LIKE = /[0-9]{17}[0-9Xx]/g;
+
+/**
+ * The `instance` of a problem answering a request: its path, without the query (which may carry
+ * anything), percent-escapes decoded where they can be, and every ID-shaped run of characters
+ * masked, so a national ID number a client put in a path is not echoed back.
+ */
+export function problemInstance(path: string): string | undefined {
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // a broken escape: mask the path as sent
+  }
+  try {
+    return encodeURI(decoded.replace(ID_LIKE, (id) => maskNationalId(id)));
+  } catch {
+    return undefined;
   }
 }
 

@@ -11,3 +11,4 @@ export * from './pagination.ts';
 export * from './pii.ts';
 export * from './principal.ts';
 export * from './rules.ts';
+export * from './text.ts';

@@ -6,7 +6,14 @@ import { AppError } from './errors.ts';
  * district `420102`, a street `420102001`, a community `420102001001`; `*` is city-wide.
  */
 export interface Principal {
+  /** The client (`client_id`, else `azp`, else `sub`): whose quota, whose audit trail. */
   clientId: string;
+  /**
+   * Who acts for the client: the token's `sub` (a reviewer, a loan officer), or the client itself
+   * when the token names no subject. Rules that need two different people (four eyes,
+   * maker-checker) compare subjects, never client ids.
+   */
+  subject: string;
   roles: ReadonlySet<string>;
   areas: readonly string[];
 }
@@ -45,5 +52,5 @@ export interface Actor {
 
 /** The service acting on its own (timers, consumers): city-wide, every role. */
 export function systemActor(clientId: string, requestId: string | null = null): Actor {
-  return { principal: { clientId, roles: new Set(['admin']), areas: ['*'] }, requestId };
+  return { principal: { clientId, subject: clientId, roles: new Set(['admin']), areas: ['*'] }, requestId };
 }

@@ -5,8 +5,10 @@ import {
   isStoreUnavailable,
   type Logger,
   type Principal,
+  problemInstance,
   unavailable,
 } from '@employment/core';
+import { scrubNationalIds } from '@employment/identifiers';
 import { context, extractTraceContext, type Metrics, trace, tracer } from '@employment/telemetry';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import express, {
@@ -19,7 +21,7 @@ import express, {
 import type { Redis } from 'ioredis';
 import { idempotency } from './idempotency.ts';
 import { type OpenApiDocument, OpenApiValidator } from './openapi.ts';
-import { rateLimit } from './rate-limit.ts';
+import { rateLimits } from './rate-limit.ts';
 
 declare global {
   namespace Express {
@@ -41,8 +43,18 @@ export interface HttpAppOptions {
   redis: Redis;
   verifyToken: (token: string) => Promise<Principal>;
   readiness: () => { ready: boolean; checks: Record<string, string> };
-  rateLimitPerMinute: number;
+  rateLimits: {
+    /** Per client, unless `clientQuotas` names it. */
+    perMinute: number;
+    clientQuotas: Record<string, number>;
+    /** Per source address, requests that do not authenticate. */
+    perAddress: number;
+  };
+  /** Proxies whose X-Forwarded-For gives the source address (express `trust proxy`); none by default. */
+  trustedProxies?: string[];
   idempotencyTtlSeconds: number;
+  /** How long an Idempotency-Key attempt holds its key between renewals (default 10 s); tests shorten it. */
+  idempotencyLeaseMs?: number;
   bodyLimit?: string;
   routes: (router: Router) => void;
 }
@@ -55,15 +67,18 @@ export function principalOf(req: Request): Principal {
 
 /**
  * The HTTP face of a service: tracing, metrics and logs for every request; `/healthz`,
- * `/readyz`, `/metrics`, `/openapi.json`; then for the API: bearer-token authentication,
- * per-client rate limits, validation against the OpenAPI document, Idempotency-Key on POST,
- * the service's routes, and problem+json for every error.
+ * `/readyz`, `/metrics`, `/openapi.json`; then for the API: the source address's budget (before
+ * anything else, so floods of bad tokens and scans are limited too), bearer-token authentication,
+ * the client's rate limit, validation against the OpenAPI document, Idempotency-Key on POST, the
+ * service's routes, and problem+json for every error.
  */
 export function createHttpApp(options: HttpAppOptions): ExpressApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // req.ip: the socket's peer, or the X-Forwarded-For entry the nearest untrusted hop added.
+  app.set('trust proxy', options.trustedProxies?.length ? options.trustedProxies : false);
   const validator = new OpenApiValidator(options.openapi);
   const openapiJson = JSON.stringify(options.openapi);
 
@@ -87,22 +102,38 @@ export function createHttpApp(options: HttpAppOptions): ExpressApp {
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(openapiJson);
   });
+  // Any other method on the kit's own paths (a middleware, not `app.all`, so route listings stay exact).
+  const kitPaths = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
+  app.use((req, _res, next) =>
+    kitPaths.has(req.path) ? next(methodNotAllowed(req.method, ['GET', 'HEAD'])) : next(),
+  );
 
+  const limits = rateLimits({
+    redis: options.redis,
+    service: options.service,
+    metrics: options.metrics,
+    logger: options.logger,
+    perAddress: options.rateLimits.perAddress,
+    clients: { perMinute: options.rateLimits.perMinute, quotas: options.rateLimits.clientQuotas },
+  });
   const api = express.Router();
+  api.use(limits.bySource);
   api.use((req, _res, next) => {
-    const matched = validator.match(req.method, req.path);
-    if (matched === undefined)
-      return next(new AppError('not-found', `no operation at ${req.method} ${req.path}`));
-    if (matched === 'method')
-      return next(new AppError('method-not-allowed', `${req.method} is not allowed on ${req.path}`));
+    let matched: ReturnType<OpenApiValidator['match']>;
+    try {
+      matched = validator.match(req.method, req.path);
+    } catch (err) {
+      return next(err);
+    }
+    // Details name the method, never the path: a path may hold whatever a client put in it.
+    if (matched === undefined) return next(new AppError('not-found', 'no operation at this path'));
+    if (matched === 'method') return next(methodNotAllowed(req.method, validator.allowedMethods(req.path)));
     req.operationId = matched.operationId;
     (req as Request & { matched: typeof matched }).matched = matched;
     next();
   });
   api.use(authenticate(options.verifyToken));
-  api.use(
-    rateLimit({ redis: options.redis, service: options.service, perMinute: options.rateLimitPerMinute }),
-  );
+  api.use(limits.byClient);
   api.use((req, _res, next) => {
     const ct = req.headers['content-type'];
     const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
@@ -118,6 +149,15 @@ export function createHttpApp(options: HttpAppOptions): ExpressApp {
   api.use(
     express.json({ limit: options.bodyLimit ?? '8mb', type: ['application/json', 'application/*+json'] }),
   );
+  api.use((req, _res, next) => {
+    if (nestsDeeperThan(req.body, MAX_BODY_DEPTH)) {
+      const detail = `nests deeper than ${MAX_BODY_DEPTH} levels`;
+      return next(
+        new AppError('bad-request', `the body ${detail}`, { errors: [{ in: 'body', pointer: '', detail }] }),
+      );
+    }
+    next();
+  });
   api.use((req, _res, next) => {
     const matched = (
       req as Request & { matched: Exclude<ReturnType<OpenApiValidator['match']>, 'method' | undefined> }
@@ -157,6 +197,7 @@ export function createHttpApp(options: HttpAppOptions): ExpressApp {
       redis: options.redis,
       service: options.service,
       ttlSeconds: options.idempotencyTtlSeconds,
+      ...(options.idempotencyLeaseMs === undefined ? {} : { leaseMs: options.idempotencyLeaseMs }),
     }),
   );
   options.routes(api);
@@ -264,11 +305,38 @@ function problemHandler(options: HttpAppOptions) {
     options.metrics.problems.inc({ problem: error.problem, status: String(error.status) });
     if (res.headersSent) return;
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+    // A problem may quote what the client sent (a field name, a path): never a national ID.
     res
       .status(error.status)
       .type('application/problem+json')
-      .send(JSON.stringify(error.toProblem(req.originalUrl)));
+      .send(scrubNationalIds(JSON.stringify(error.toProblem(problemInstance(req.path)))));
   };
+}
+
+function methodNotAllowed(method: string, allowed: string[]): AppError {
+  return new AppError('method-not-allowed', `${method} is not allowed here; use ${allowed.join(', ')}`, {
+    headers: { allow: allowed.join(', ') },
+  });
+}
+
+/**
+ * How deep a request body may nest. Nothing the API takes comes near it, and every later walk of
+ * the body (validation, the Idempotency-Key fingerprint, the store's encoder) recurses.
+ */
+const MAX_BODY_DEPTH = 32;
+
+/** Whether a parsed body nests deeper than `max` objects or arrays; iterative, so any depth is safe to ask about. */
+function nestsDeeperThan(body: unknown, max: number): boolean {
+  const stack: Array<[node: unknown, depth: number]> = [[body, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(node)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 function isBodyParserError(err: unknown): err is { type: string; message: string; status: number } {

@@ -1,4 +1,4 @@
-import { areaFilter, decodeCursor, type Principal, toPage } from '@employment/core';
+import { areaFilter, keyCursor, type Principal, toPage } from '@employment/core';
 import { AUDIT_COLLECTION, type AuditEntry } from '@employment/messaging';
 import type { Router } from 'express';
 import { z } from 'zod';
@@ -95,14 +95,14 @@ export function auditTrailFilter(
 export function bindAuditLog(router: Router, op: AuditLogOperation, store: AuditStore): void {
   const entries = store.collection(AUDIT_COLLECTION);
   bind(router, op, async ({ query, actor }) => {
-    const after = decodeCursor<{ after: string }>(query.cursor, ['after'])?.after;
+    const after = keyCursor.decode(query.cursor)?.after;
     // Ids are UUIDv7: their order is the order the entries were written in.
     const rows = (await entries
       .find(auditTrailFilter(actor.principal, query.subjectId, after))
       .sort({ _id: 1 })
       .limit(query.limit + 1)
       .toArray()) as AuditEntry[];
-    const page = toPage(rows, query.limit, (last) => ({ after: last._id }));
+    const page = toPage(rows, query.limit, (last) => last._id);
     return { body: { items: page.items.map(auditEntryView), nextCursor: page.nextCursor } };
   });
 }

@@ -10,6 +10,9 @@ import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 type SigningKey = Awaited<ReturnType<typeof importJWK>>;
 
 export class LocalIssuer {
+  /** The lifetime of its tokens unless asked otherwise: the services' default cap. */
+  static readonly DEFAULT_TTL_SECONDS = 3_600;
+
   readonly issuer: string;
   readonly audience: string;
   private readonly privateKey: SigningKey;
@@ -52,20 +55,25 @@ export class LocalIssuer {
     return { keys: [this.publicJwk] };
   }
 
-  /** A signed token for a client with roles and area scopes (district code, street, community, `*`). */
+  /**
+   * A signed token for a client with roles and area scopes (district code, street, community, `*`),
+   * with the claims the services require (docs/security.md): `iss`, `aud`, `iat`, `exp` (one hour
+   * by default, the services' default lifetime cap), `sub` (the person acting, else the client).
+   */
   async token(claims: {
     clientId: string;
     roles: string[];
     areas: string[];
+    subject?: string;
     ttlSeconds?: number;
   }): Promise<string> {
     return new SignJWT({ client_id: claims.clientId, roles: claims.roles, area: claims.areas })
       .setProtectedHeader({ alg: 'ES256', kid: this.publicJwk.kid ?? 'local', typ: 'JWT' })
       .setIssuer(this.issuer)
       .setAudience(this.audience)
-      .setSubject(claims.clientId)
+      .setSubject(claims.subject ?? claims.clientId)
       .setIssuedAt()
-      .setExpirationTime(`${claims.ttlSeconds ?? 3600}s`)
+      .setExpirationTime(`${claims.ttlSeconds ?? LocalIssuer.DEFAULT_TTL_SECONDS}s`)
       .sign(this.privateKey);
   }
 

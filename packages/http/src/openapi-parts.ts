@@ -25,7 +25,7 @@ export const idempotencyKeyParameter = {
   in: 'header',
   required: false,
   description:
-    'Makes a retried POST safe: a repeat with the same key and body returns the first response and changes nothing. Keys are per client and kept 24 hours.',
+    'Makes a retried POST safe: a repeat with the same key and body (in any key order) returns the first response and changes nothing; a repeat while the first is still running answers 409 with Retry-After. Keys are per client and kept 24 hours. When the key store cannot be reached the request answers 503 with Retry-After and runs nothing.',
   schema: { type: 'string', minLength: 8, maxLength: 255 },
 };
 

@@ -1,4 +1,5 @@
-import type { FieldProblem } from '@employment/core';
+import { AppError, type FieldProblem, type TextKind, textProblem } from '@employment/core';
+import type { SchemaValidateFunction } from 'ajv';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
@@ -27,6 +28,7 @@ export interface OpenApiOperation {
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
+const ALLOW_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 interface CompiledOperation {
   method: string;
@@ -49,18 +51,67 @@ export interface MatchedOperation {
 
 const DOC_ID = 'openapi.json';
 
-/** Points `#/components/...` references at the registered document. */
-function rebaseRefs(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(rebaseRefs);
+/**
+ * `x-text` on a string schema says how the kit's text rule (text.ts) applies to it. Every request
+ * string gets the rule without anyone asking for it: a string schema without `enum`, `const` or a
+ * `format` the validator checks is `line` unless it says otherwise. `multiline` allows tab and line
+ * breaks as well (say so in the field's description); `unchecked` opts a field out, for one that
+ * must carry text as sent (none does yet; say why where you use it).
+ */
+export type TextRule = TextKind | 'unchecked';
+export const TEXT_KEYWORD = 'x-text';
+
+function isStringSchema(node: Record<string, unknown>): boolean {
+  const type = node.type;
+  return type === 'string' || (Array.isArray(type) && type.includes('string'));
+}
+
+/**
+ * A schema ready to compile: `#/components/...` references point at the registered document, and
+ * every string schema the text rule applies to carries `x-text`.
+ */
+function prepare(node: unknown, knownFormats: (format: string) => boolean): unknown {
+  if (Array.isArray(node)) return node.map((n) => prepare(n, knownFormats));
   if (node && typeof node === 'object') {
-    return Object.fromEntries(
-      Object.entries(node).map(([k, v]) => [
+    const record = node as Record<string, unknown>;
+    const out = Object.fromEntries(
+      Object.entries(record).map(([k, v]) => [
         k,
-        k === '$ref' && typeof v === 'string' && v.startsWith('#') ? `${DOC_ID}${v}` : rebaseRefs(v),
+        k === '$ref' && typeof v === 'string' && v.startsWith('#')
+          ? `${DOC_ID}${v}`
+          : prepare(v, knownFormats),
       ]),
     );
+    const closed =
+      'enum' in record ||
+      'const' in record ||
+      (typeof record.format === 'string' && knownFormats(record.format));
+    if (isStringSchema(record) && !(TEXT_KEYWORD in record) && !closed) out[TEXT_KEYWORD] = 'line';
+    return out;
   }
   return node;
+}
+
+/** An Ajv for one document: its components registered, formats and the text rule known. */
+function createAjv(document: OpenApiDocument, options: { coerceTypes?: boolean } = {}) {
+  const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true, ...options });
+  addFormats.default(ajv);
+  const checkText: SchemaValidateFunction = (rule: TextRule, value: string) => {
+    const detail = rule === 'unchecked' ? undefined : textProblem(value, rule);
+    checkText.errors = detail ? [{ keyword: TEXT_KEYWORD, message: detail, params: { rule } }] : [];
+    return detail === undefined;
+  };
+  ajv.addKeyword({
+    keyword: TEXT_KEYWORD,
+    type: 'string',
+    schemaType: 'string',
+    errors: true,
+    metaSchema: { enum: ['line', 'multiline', 'unchecked'] },
+    validate: checkText,
+  });
+  const knownFormats = (format: string) => ajv.formats[format] !== undefined;
+  ajv.addSchema({ $id: DOC_ID, components: prepare(document.components ?? {}, knownFormats) });
+  return { ajv, prepare: (schema: unknown) => prepare(schema, knownFormats) as object };
 }
 
 /** JSON Pointer of an Ajv error, with the missing property for `required`. */
@@ -113,9 +164,8 @@ export class OpenApiValidator {
 
   constructor(document: OpenApiDocument) {
     this.document = document;
-    this.ajv = new Ajv2020({ allErrors: true, strict: false, coerceTypes: false, useDefaults: true });
-    addFormats.default(this.ajv);
-    this.ajv.addSchema({ $id: DOC_ID, components: rebaseRefs(document.components ?? {}) });
+    const { ajv, prepare } = createAjv(document, { coerceTypes: false });
+    this.ajv = ajv;
 
     for (const [template, item] of Object.entries(document.paths)) {
       const shared = ((item as { parameters?: OpenApiParameter[] }).parameters ?? []) as OpenApiParameter[];
@@ -131,7 +181,7 @@ export class OpenApiValidator {
         );
         const params = [...shared, ...(op.parameters ?? [])].map((param) => ({
           param,
-          validate: param.schema ? this.ajv.compile(rebaseRefs(param.schema) as object) : undefined,
+          validate: param.schema ? this.ajv.compile(prepare(param.schema)) : undefined,
         }));
         const jsonBody = op.requestBody?.content['application/json']?.schema;
         this.operations.push({
@@ -141,7 +191,7 @@ export class OpenApiValidator {
           pattern,
           pathNames,
           params,
-          body: jsonBody ? this.ajv.compile(rebaseRefs(jsonBody) as object) : undefined,
+          body: jsonBody ? this.ajv.compile(prepare(jsonBody)) : undefined,
           bodyRequired: op.requestBody?.required ?? false,
           public: Array.isArray(op.security) && op.security.length === 0,
         });
@@ -149,7 +199,10 @@ export class OpenApiValidator {
     }
   }
 
-  /** The operation for a method and path; `undefined` for an unknown path, 'method' for a known path with another method. */
+  /**
+   * The operation for a method and path; `undefined` for an unknown path, 'method' for a known path
+   * with another method. Throws a 400 AppError when a path parameter cannot be decoded.
+   */
   match(method: string, path: string): MatchedOperation | 'method' | undefined {
     let pathKnown = false;
     for (const op of this.operations) {
@@ -159,11 +212,22 @@ export class OpenApiValidator {
       if (op.method !== method && !(method === 'HEAD' && op.method === 'GET')) continue;
       const pathParams: Record<string, string> = {};
       op.pathNames.forEach((name, i) => {
-        pathParams[name] = decodeURIComponent(m[i + 1]!);
+        pathParams[name] = decodePathSegment(name, m[i + 1]!);
       });
       return { operationId: op.operationId, template: op.template, pathParams, public: op.public };
     }
     return pathKnown ? 'method' : undefined;
+  }
+
+  /** The methods a path answers to (HEAD wherever GET is), for an `Allow` header; empty for an unknown path. */
+  allowedMethods(path: string): string[] {
+    const allowed = new Set<string>();
+    for (const op of this.operations) {
+      if (!op.pattern.test(path)) continue;
+      allowed.add(op.method);
+      if (op.method === 'GET') allowed.add('HEAD');
+    }
+    return ALLOW_ORDER.filter((m) => allowed.has(m));
   }
 
   /** Checks parameters and body; coerces query values to their schema types in place. */
@@ -227,6 +291,17 @@ export class OpenApiValidator {
   }
 }
 
+/** A path parameter as sent; a broken percent-escape (`%ZZ`, bytes that are not UTF-8) is the caller's error. */
+function decodePathSegment(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new AppError('validation-failed', `path /${name}: is not valid percent-encoded UTF-8`, {
+      errors: [{ in: 'path', pointer: `/${name}`, detail: 'is not valid percent-encoded UTF-8' }],
+    });
+  }
+}
+
 /** Query strings are text: numbers and booleans are converted when the schema asks for them. */
 function coerceScalar(value: string, schema: Record<string, unknown>): unknown {
   const type = schema.type;
@@ -244,9 +319,7 @@ export function compileComponentSchema(
   document: OpenApiDocument,
   name: string,
 ): (value: unknown, pointerPrefix?: string) => FieldProblem[] {
-  const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
-  addFormats.default(ajv);
-  ajv.addSchema({ $id: DOC_ID, components: rebaseRefs(document.components ?? {}) });
+  const { ajv } = createAjv(document);
   const validate = ajv.compile({ $ref: `${DOC_ID}#/components/schemas/${name}` });
   return (value, pointerPrefix = '') =>
     validate(value) ? [] : toFieldProblems('body', validate.errors, pointerPrefix);

@@ -1,4 +1,4 @@
-import { type Actor, decodeCursor, requireRole, toPage } from '@employment/core';
+import { type Actor, keyCursor, requireRole, toPage } from '@employment/core';
 import type { NextFunction, Request, Response } from 'express';
 import { principalOf } from './app.ts';
 
@@ -20,10 +20,13 @@ export const route =
 
 export const param = (req: Request, name: string): string => String(req.params[name]);
 
-/** `limit` (already validated against the document) and the decoded `cursor` of a list request. */
+/**
+ * `limit` (already validated against the document) and the key to continue after, from the
+ * request's `cursor` (strictly decoded: a cursor this service did not write is a 400).
+ */
 export function pageRequest(req: Request, defaultLimit = 50): { limit: number; after: string | undefined } {
   const limit = (req.query.limit as number | undefined) ?? defaultLimit;
-  const cursor = decodeCursor<{ after: string }>(req.query.cursor as string | undefined, ['after']);
+  const cursor = keyCursor.decode(req.query.cursor as string | undefined);
   return { limit, after: cursor?.after };
 }
 
@@ -34,6 +37,6 @@ export function sendPage<T extends { _id: string }, V>(
   limit: number,
   view: (row: T) => V,
 ): void {
-  const page = toPage(rows, limit, (last) => ({ after: last._id }));
+  const page = toPage(rows, limit, (last) => last._id);
   res.json({ items: page.items.map(view), nextCursor: page.nextCursor });
 }

@@ -130,10 +130,18 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
     });
     definition.models(store);
     registerKitModels(store);
+    // Fail fast while Redis is away, reconnect by itself: a command issued while the connection is
+    // down fails at once (no offline queue), one in flight when it drops fails without a resend,
+    // one that gets no answer fails after REDIS_COMMAND_TIMEOUT_MS; meanwhile the client reconnects
+    // every second at most. The callers decide what a failure means (docs/security.md).
     const redis = new Redis(config.REDIS_URL, {
-      maxRetriesPerRequest: 2,
-      enableOfflineQueue: true,
       lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
+      connectTimeout: 2_000,
+      retryStrategy: (attempt) => Math.min(100 * attempt, 1_000),
     });
     redis.on('error', (err) => logger.debug({ err }, 'redis error'));
     await redis.connect();
@@ -164,6 +172,8 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
       {
         store: () => pingStore(store),
         redis: async () => {
+          // While the client reconnects, say so rather than the client's error about its queue.
+          if (redis.status !== 'ready') throw new Error(`not connected (${redis.status})`);
           await redis.ping();
         },
         kafka: async () => {
@@ -276,6 +286,8 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
         jwksUrl: this.config.AUTH_JWKS_URL,
         issuer: this.config.AUTH_ISSUER,
         audience: this.config.AUTH_AUDIENCE,
+        maxLifetimeSeconds: this.config.AUTH_MAX_TOKEN_LIFETIME_SECONDS,
+        clockToleranceSeconds: this.config.AUTH_CLOCK_TOLERANCE_SECONDS,
       });
     const app = createHttpApp({
       service: this.name,
@@ -285,7 +297,12 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
       redis: this.redis,
       verifyToken,
       readiness: () => this.health.status(),
-      rateLimitPerMinute: this.config.RATE_LIMIT_PER_MINUTE,
+      rateLimits: {
+        perMinute: this.config.RATE_LIMIT_PER_MINUTE,
+        clientQuotas: this.config.RATE_LIMIT_CLIENT_QUOTAS,
+        perAddress: this.config.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+      },
+      ...(this.config.HTTP_TRUSTED_PROXIES ? { trustedProxies: this.config.HTTP_TRUSTED_PROXIES } : {}),
       idempotencyTtlSeconds: this.config.IDEMPOTENCY_TTL_SECONDS,
       routes: (router) => this.definition.routes(router, this),
     });

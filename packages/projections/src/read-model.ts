@@ -1,6 +1,6 @@
 import type { DescEnum } from '@bufbuild/protobuf';
 import { type Timestamp, timestampDate } from '@bufbuild/protobuf/wkt';
-import { chinaDate, encodeCursor, type IsoDate, isDuplicateKeyError, type Page } from '@employment/core';
+import { chinaDate, type IsoDate, isDuplicateKeyError, type Page, toPage } from '@employment/core';
 import { type EventContext, PoisonEventError } from '@employment/messaging';
 import { insertManyRefusingDuplicates } from '@employment/store';
 import { type Connection, type mongo, Schema } from 'mongoose';
@@ -89,10 +89,9 @@ export async function pageOfArea<R extends { _id: string }, V>(
     .sort({ _id: 1 })
     .limit(options.limit + 1)
     .toArray()) as R[];
-  const items = rows.slice(0, options.limit).map(view);
-  const more = rows.length > options.limit;
-  // The same cursor as `pageRequest` of @employment/http reads: `{ after: <last id> }`.
-  return { items, nextCursor: more ? encodeCursor({ after: items.at(-1)!.id }) : null };
+  // The kit's key cursor, which `keyCursor.decode` (and `pageRequest` of @employment/http) reads back.
+  const page = toPage(rows, options.limit, (last) => last._id);
+  return { items: page.items.map(view), nextCursor: page.nextCursor };
 }
 
 /** Leaves out the store's bookkeeping and names the id `id`. */

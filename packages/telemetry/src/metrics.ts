@@ -5,6 +5,8 @@ export class Metrics {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly problems: Counter<'problem' | 'status'>;
+  readonly rateLimited: Counter<'scope'>;
+  readonly rateLimitUnavailable: Counter<'scope'>;
   readonly outboxPublished: Counter<'topic'>;
   readonly outboxDiscarded: Counter<'reason'>;
   readonly outboxPending: Gauge;
@@ -28,6 +30,18 @@ export class Metrics {
       name: 'http_problems_total',
       help: 'Problem responses by type',
       labelNames: ['problem', 'status'],
+      registers,
+    });
+    this.rateLimited = new Counter({
+      name: 'rate_limit_refused_total',
+      help: 'Requests refused with 429, by budget: address (before authentication) or client',
+      labelNames: ['scope'],
+      registers,
+    });
+    this.rateLimitUnavailable = new Counter({
+      name: 'rate_limit_unavailable_total',
+      help: 'Requests let through unchecked because Redis did not answer the rate limiter (fail open)',
+      labelNames: ['scope'],
       registers,
     });
     this.outboxPublished = new Counter({

@@ -30,15 +30,18 @@ export class ServiceProcess {
     this.child.stderr?.on('data', (d) => this.output.push(d.toString()));
   }
 
+  /** Resolves once /readyz answers 200; fails at once if the process exits first. */
   async ready(timeoutMs = 60_000): Promise<void> {
-    await eventually(
+    const state = await eventually(
       async () => {
-        if (this.child.exitCode !== null)
-          throw new Error(`exited ${this.child.exitCode}: ${this.output.join('').slice(-2000)}`);
-        return (await fetch(`${this.url}/readyz`)).status === 200;
+        // An exit is final: answered outside the probe, which `eventually` would retry until the timeout.
+        if (this.child.exitCode !== null) return 'exited';
+        return (await fetch(`${this.url}/readyz`)).status === 200 ? 'ready' : undefined;
       },
       { timeoutMs, what: `${this.url} to be ready` },
     );
+    if (state === 'exited')
+      throw new Error(`exited ${this.child.exitCode}: ${this.output.join('').slice(-2000)}`);
   }
 
   /** Resolves as soon as the process has written `text` (to stdout or stderr). */

@@ -35,7 +35,7 @@ export class TestAuth {
   }
 }
 
-export interface ApiResponse {
+export interface TestResponse {
   status: number;
   headers: Headers;
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
@@ -49,7 +49,7 @@ export interface RunningService<C extends BaseConfig> {
     method: string,
     path: string,
     options?: { token?: string; body?: unknown; headers?: Record<string, string> },
-  ) => Promise<ApiResponse>;
+  ) => Promise<TestResponse>;
 }
 
 /** Calls a service over HTTP as a client would; the body is parsed when it is JSON. */
@@ -58,7 +58,7 @@ export async function callService(
   method: string,
   path: string,
   { token, body, headers = {} }: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<ApiResponse> {
+): Promise<TestResponse> {
   const res = await fetch(`${url}${path}`, {
     method,
     headers: {

@@ -507,7 +507,7 @@ export const openapi: OpenApiDocument = {
       Date: dateSchema,
       Education: enumOf(EDUCATION_LEVELS),
       HardshipCategory: enumOf(HARDSHIP_CATEGORIES),
-      Label: { type: 'string', minLength: 1, maxLength: 60, pattern: '\\S' },
+      Label: { type: 'string', minLength: 1, maxLength: 60 },
       EmployerRef: {
         type: 'object',
         required: ['id', 'name', 'creditCode'],
@@ -518,7 +518,7 @@ export const openapi: OpenApiDocument = {
         additionalProperties: false,
         required: ['name'],
         properties: {
-          name: { type: 'string', minLength: 1, maxLength: 100, pattern: '\\S' },
+          name: { type: 'string', minLength: 1, maxLength: 100 },
           role: { type: 'string', maxLength: 100 },
           phone: { type: 'string', pattern: '^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$' },
           email: { type: 'string', format: 'email', maxLength: 200 },
@@ -536,7 +536,7 @@ export const openapi: OpenApiDocument = {
             description:
               'Unified social credit code, 18 characters (GB 32100); spaces and full-width characters are normalised. The check character is verified.',
           },
-          name: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
+          name: { type: 'string', minLength: 1, maxLength: 200 },
           communityCode: ref('CommunityCode'),
           address: { type: 'string', maxLength: 300 },
           industry: { type: 'string', maxLength: 100 },
@@ -601,8 +601,13 @@ export const openapi: OpenApiDocument = {
         properties: {
           employerId: { type: 'string', format: 'uuid' },
           communityCode: { ...ref('CommunityCode'), description: 'The workplace’s community.' },
-          title: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
-          description: { type: 'string', maxLength: 4000 },
+          title: { type: 'string', minLength: 1, maxLength: 200 },
+          description: {
+            type: 'string',
+            maxLength: 4000,
+            'x-text': 'multiline',
+            description: 'The post as advertised; may span several lines.',
+          },
           occupation: { ...ref('Label'), description: 'In either language, e.g. "焊工" or "welder".' },
           requiredSkills: { type: 'array', maxItems: 20, items: ref('Label') },
           optionalSkills: { type: 'array', maxItems: 20, items: ref('Label') },
@@ -654,7 +659,7 @@ export const openapi: OpenApiDocument = {
             additionalProperties: false,
             required: ['source', 'from', 'until'],
             properties: {
-              source: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
+              source: { type: 'string', minLength: 1, maxLength: 200 },
               from: dateSchema,
               until: dateSchema,
             },
@@ -665,7 +670,7 @@ export const openapi: OpenApiDocument = {
         type: 'object',
         additionalProperties: false,
         required: ['reason'],
-        properties: { reason: { type: 'string', minLength: 1, maxLength: 500, pattern: '\\S' } },
+        properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
       },
       SkillRef: {
         type: 'object',

@@ -52,4 +52,40 @@ describe('configuration', () => {
   it('when a variable is set but empty, then it counts as unset', () => {
     expect(loadConfig(baseConfigSchema, { ...valid, HTTP_PORT: '' }).HTTP_PORT).toBe(8080);
   });
+
+  it('when limits and token rules are not set, then the documented defaults apply', () => {
+    const config = loadConfig(baseConfigSchema, valid);
+    expect(config).toMatchObject({
+      RATE_LIMIT_PER_MINUTE: 300,
+      RATE_LIMIT_CLIENT_QUOTAS: {},
+      RATE_LIMIT_PER_ADDRESS_PER_MINUTE: 120,
+      AUTH_MAX_TOKEN_LIFETIME_SECONDS: 3600,
+      AUTH_CLOCK_TOLERANCE_SECONDS: 5,
+      REDIS_COMMAND_TIMEOUT_MS: 1000,
+    });
+    expect(config.HTTP_TRUSTED_PROXIES).toBeUndefined();
+  });
+
+  it('when client quotas and trusted proxies are set, then they are parsed, and refused by name when malformed', () => {
+    const config = loadConfig(baseConfigSchema, {
+      ...valid,
+      RATE_LIMIT_CLIENT_QUOTAS: '{"district-420102": 3000, "load-*": 60000}',
+      HTTP_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.7, fd00::/8, loopback',
+    });
+    expect(config.RATE_LIMIT_CLIENT_QUOTAS).toEqual({ 'district-420102': 3000, 'load-*': 60000 });
+    expect(config.HTTP_TRUSTED_PROXIES).toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8', 'loopback']);
+    for (const [name, value] of [
+      ['RATE_LIMIT_CLIENT_QUOTAS', '{"a": 10'],
+      ['RATE_LIMIT_CLIENT_QUOTAS', '{"a": 0}'],
+      ['RATE_LIMIT_CLIENT_QUOTAS', '{"a": "many"}'],
+      ['RATE_LIMIT_CLIENT_QUOTAS', '{"*a": 5}'],
+      ['RATE_LIMIT_CLIENT_QUOTAS', '[1, 2]'],
+      ['HTTP_TRUSTED_PROXIES', '10.0.0.0/33'],
+      ['HTTP_TRUSTED_PROXIES', 'ingress-nginx'],
+      ['AUTH_CLOCK_TOLERANCE_SECONDS', '300'],
+      ['AUTH_MAX_TOKEN_LIFETIME_SECONDS', '0'],
+    ] as const) {
+      expect(() => loadConfig(baseConfigSchema, { ...valid, [name]: value })).toThrow(new RegExp(`${name}`));
+    }
+  });
 });

@@ -46,9 +46,11 @@ beforeAll(async () => {
       jwksUrl: served.jwksUrl,
       issuer: issuer.issuer,
       audience: issuer.audience,
+      maxLifetimeSeconds: 3600,
+      clockToleranceSeconds: 30,
     }),
     readiness: () => ({ ready: true, checks: {} }),
-    rateLimitPerMinute: 100_000,
+    rateLimits: { perMinute: 100_000, clientQuotas: {}, perAddress: 100_000 },
     idempotencyTtlSeconds: 60,
     routes: (router) => bindAuditLog(router, op, store),
   });

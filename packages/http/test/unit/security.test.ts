@@ -12,7 +12,7 @@ import { principalFromClaims } from '../../src/jwt.ts';
 import { LocalIssuer } from '../../src/local-issuer.ts';
 
 describe('area scope', () => {
-  const district = { clientId: 'd', roles: new Set(['residents:read']), areas: ['420102'] };
+  const district = { clientId: 'd', subject: 'd', roles: new Set(['residents:read']), areas: ['420102'] };
 
   it("when a record lies under the caller's area code, then it is accessible, and not otherwise", () => {
     expect(canAccessArea(district, '420102001001')).toBe(true);
@@ -38,16 +38,18 @@ describe('area scope', () => {
 });
 
 describe('token claims', () => {
-  it('when claims carry client, roles and areas, then they become the principal; malformed areas are dropped', () => {
+  it('when claims carry client, subject, roles and areas, then they become the principal; malformed areas are dropped', () => {
     const principal = principalFromClaims({
       client_id: 'district-420102',
-      roles: ['a'],
-      scope: 'b c',
+      sub: 'clerk-17',
+      roles: ['a', 'b'],
+      scope: 'c',
       area: ['420102', 'DROP TABLE', '42'],
     });
     expect(principal).toEqual({
       clientId: 'district-420102',
-      roles: new Set(['a', 'b', 'c']),
+      subject: 'clerk-17',
+      roles: new Set(['a', 'b']),
       areas: ['420102', '42'],
     });
   });

@@ -1,4 +1,4 @@
-import { AppError, canAccessArea, decodeCursor, encodeCursor } from '@employment/core';
+import { AppError, canAccessArea, offsetCursor } from '@employment/core';
 import type { VacancyDocument } from '../data-access/models.ts';
 import type { JobsRepository } from '../data-access/repository.ts';
 import { accessEntry } from './access.ts';
@@ -74,7 +74,7 @@ export class Matcher {
     );
     const page = best.slice(offset);
     const next = offset + page.length;
-    const nextCursor = next < ranked ? encodeCursor({ offset: next }) : null;
+    const nextCursor = next < ranked ? offsetCursor.encode({ offset: next }) : null;
     // Both store round trips at once: the audit of who was shown, and the referrals already made.
     const [states] = await Promise.all([
       page.length > 0 ? this.repository.referralStatesForVacancy(vacancy._id) : Promise.resolve([]),
@@ -162,18 +162,12 @@ export class Matcher {
 
 /** Match lists are computed, not stored: the cursor is the position in the ranking. */
 function cursorOffset(cursor: string | undefined): number {
-  const offset = decodeCursor<{ offset: number }>(cursor, ['offset'])?.offset ?? 0;
-  if (!Number.isInteger(offset) || offset < 0) {
-    throw new AppError('bad-request', 'the cursor is not one this service issued', {
-      errors: [{ in: 'query', pointer: '/cursor', detail: 'is not a valid cursor' }],
-    });
-  }
-  return offset;
+  return offsetCursor.decode(cursor)?.offset ?? 0;
 }
 
 function paginate<T>(ranked: T[], options: MatchPageOptions) {
   const offset = cursorOffset(options.cursor);
   const page = ranked.slice(offset, offset + options.limit);
   const next = offset + page.length;
-  return { page, offset, nextCursor: next < ranked.length ? encodeCursor({ offset: next }) : null };
+  return { page, offset, nextCursor: next < ranked.length ? offsetCursor.encode({ offset: next }) : null };
 }

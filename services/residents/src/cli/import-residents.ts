@@ -69,18 +69,32 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-async function token(): Promise<string> {
-  if (values.token) return values.token;
-  if (!values.client) fail('give --token (or RESIDENTS_TOKEN), or --client and --area with the local issuer');
+/**
+ * The bearer token of each request: the one given, or one from the local issuer, minted again
+ * half-way through its life (the services refuse tokens valid for more than an hour by default,
+ * and an import of a city takes longer).
+ */
+async function tokens(): Promise<() => Promise<string>> {
+  const given = values.token;
+  if (given) return async () => given;
+  const client = values.client;
+  if (!client) fail('give --token (or RESIDENTS_TOKEN), or --client and --area with the local issuer');
   const keyFile = values['key-file'];
   if (!keyFile || !existsSync(keyFile)) fail('no local issuer key: run scripts/start first, or give --token');
   const issuer = await LocalIssuer.create({ keyFile });
-  return issuer.token({
-    clientId: values.client,
-    roles: ['residents:read', 'residents:write', 'areas:write'],
-    areas: values.area ?? [values.client.match(/\d{4,12}$/)?.[0] ?? '*'],
-    ttlSeconds: 12 * 3600,
-  });
+  const mint = () =>
+    issuer.token({
+      clientId: client,
+      roles: ['residents:read', 'residents:write', 'areas:write'],
+      areas: values.area ?? [client.match(/\d{4,12}$/)?.[0] ?? '*'],
+    });
+  let current = { token: await mint(), renewAt: Date.now() + (LocalIssuer.DEFAULT_TTL_SECONDS * 1000) / 2 };
+  return async () => {
+    if (Date.now() >= current.renewAt) {
+      current = { token: await mint(), renewAt: Date.now() + (LocalIssuer.DEFAULT_TTL_SECONDS * 1000) / 2 };
+    }
+    return current.token;
+  };
 }
 
 /** The files to import, in the order the data needs: the tree, then households, then people. */
@@ -253,14 +267,14 @@ async function post(
   path: string,
   body: unknown,
   key: string,
-  bearer: string,
+  bearer: () => Promise<string>,
 ): Promise<{ status: number; json: Row }> {
   for (let attempt = 1; ; attempt++) {
     try {
       const res = await fetch(`${baseUrl}${path}`, {
         method: 'POST',
         headers: {
-          authorization: `Bearer ${bearer}`,
+          authorization: `Bearer ${await bearer()}`,
           'content-type': 'application/json',
           'idempotency-key': key,
         },
@@ -283,7 +297,12 @@ async function post(
   }
 }
 
-async function importFile(file: string, format: Format, kind: Kind, bearer: string): Promise<Totals> {
+async function importFile(
+  file: string,
+  format: Format,
+  kind: Kind,
+  bearer: () => Promise<string>,
+): Promise<Totals> {
   const totalLines = Math.max(1, (await countLines(file)) - (format === 'csv' ? 1 : 0));
   // Keys name the file (as it is now) and the batch: a rerun of the same file replays its answers,
   // another file that happens to hold an identical batch does not.
@@ -412,7 +431,7 @@ async function importFile(file: string, format: Format, kind: Kind, bearer: stri
   return totals;
 }
 
-const bearer = await token();
+const bearer = await tokens();
 let refused = 0;
 try {
   for (const { file, format, kind } of plan(positionals[0]!)) {

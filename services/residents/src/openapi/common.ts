@@ -67,6 +67,7 @@ export const versionField = {
   description: 'The version the caller read; a write based on an older one is refused with 409.',
 };
 
-export const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' });
+/** Free text; blank values, control characters and the like are refused by the kit's text rule, as for every request string. */
+export const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max });
 export const dateTime = { type: 'string', format: 'date-time' };
 export const nullableDateTime = { type: ['string', 'null'], format: 'date-time' };

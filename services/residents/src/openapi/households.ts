@@ -207,7 +207,12 @@ export const householdSchemas = {
           summary: { type: 'string', maxLength: 500 },
           needs: { type: 'array', uniqueItems: true, items: { type: 'string', enum: [...SURVEY_NEEDS] } },
           membersPresent: { type: 'integer', minimum: 0, maximum: 30 },
-          notes: { type: 'string', maxLength: 2000 },
+          notes: {
+            type: 'string',
+            maxLength: 2000,
+            'x-text': 'multiline',
+            description: 'The visit in the caseworker’s words; may span several lines.',
+          },
         },
       },
     },

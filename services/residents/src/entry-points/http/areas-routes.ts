@@ -1,4 +1,4 @@
-import { AppError, canAccessArea, encodeCursor, requireRole } from '@employment/core';
+import { AppError, canAccessArea, requireRole, toPage } from '@employment/core';
 import type { Router } from 'express';
 import type { CommunityStatsDocument } from '../../data-access/models.ts';
 import type { ResidentsRepository } from '../../data-access/residents-repository.ts';
@@ -79,12 +79,7 @@ export function areasRoutes(
       requireRole(principal, 'residents:read');
       const { limit, after } = pageRequest(req);
       const rows = await areas.children(principal, param(req, 'areaCode'), after, limit + 1);
-      const items = rows.slice(0, limit);
-      res.json({
-        items,
-        nextCursor:
-          rows.length > limit && items.length > 0 ? encodeCursor({ after: items.at(-1)!.code }) : null,
-      });
+      res.json(toPage(rows, limit, (last) => last.code));
     }),
   );
 
