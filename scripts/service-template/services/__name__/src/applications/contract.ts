@@ -46,8 +46,9 @@ export const fileApplication = operation({
   body: ApplicationInput,
   responses: { 201: { description: 'Filed.', body: Application, location: true } },
   problems: {
+    404: 'No such person in the caller’s areas (or not yet known to this service from residents’ events).',
     409: 'The person already has an application.',
-    422: 'The person is not known to this service, or a rule refuses them (see `detail`).',
+    422: 'A rule refuses the person (see `detail`).',
   },
 });
 

@@ -1,4 +1,4 @@
-import { type Actor, AppError, assertInArea, conflict } from '@employment/core';
+import { type Actor, AppError, canAccessArea, conflict } from '@employment/core';
 import { type ChangeWriter, commitOne, newId } from '@employment/messaging';
 import type { PeopleProjection } from '@employment/projections';
 import type { ApplicationInput } from './contract.ts';
@@ -16,13 +16,13 @@ export interface ApplicationDeps {
 /** Files an application: read the person, decide, write the application, its audit entry and its event as one change. */
 export async function fileApplication(deps: ApplicationDeps, actor: Actor, input: ApplicationInput) {
   const person = await deps.people.person(input.personId);
-  if (!person) {
-    throw new AppError('unprocessable', 'the person is not known to this service (yet)', {
-      errors: [{ in: 'body', pointer: '/personId', detail: 'is not a person known to this service' }],
+  // A person of another area is answered as one this service does not know: the answer never
+  // tells another district that they exist.
+  if (!person || !canAccessArea(actor.principal, person.communityCode)) {
+    throw new AppError('not-found', 'no such person in your area', {
+      errors: [{ in: 'body', pointer: '/personId', detail: 'is not a person of your area known to this service' }],
     });
   }
-  // A write into a community outside the caller's areas: 403.
-  assertInArea(actor.principal, person.communityCode);
   const { application, event } = decideFiling(input, person, actor, {
     id: newId(),
     now: new Date(),

@@ -1,4 +1,4 @@
-import { type Actor, AppError, decodeCursor } from '@employment/core';
+import { type Actor, AppError, keyCursor } from '@employment/core';
 import type { ApplicationDeps } from './file.ts';
 import type { ApplicationRecord } from './rules.ts';
 
@@ -14,6 +14,7 @@ export function listApplications(
   actor: Actor,
   query: { area?: string | undefined; limit: number; cursor?: string | undefined },
 ) {
-  const after = decodeCursor<{ after: string }>(query.cursor, ['after'])?.after;
+  // Strict: a cursor this service did not write is a 400.
+  const after = keyCursor.decode(query.cursor)?.after;
   return deps.applications.list(actor.principal, { area: query.area, after, limit: query.limit });
 }

@@ -1,6 +1,5 @@
-import { areaFilter, encodeCursor, type Page, type Principal } from '@employment/core';
+import { type Actor, areaFilter, type Page, type Principal, toPage } from '@employment/core';
 import { auditEntry, auditInsert, type Mutation } from '@employment/messaging';
-import type { Actor } from '@employment/core';
 import { type Connection, Schema } from 'mongoose';
 import type { ApplicationRecord } from './rules.ts';
 
@@ -51,15 +50,13 @@ export class ApplicationStore {
     const filters: Record<string, unknown>[] = [areaFilter(principal)];
     if (options.area) filters.push({ communityCode: { $gte: options.area, $lt: `${options.area}\uffff` } });
     if (options.after) filters.push({ _id: { $gt: options.after } });
+    // A city-wide caller's scope is `{}`: left out, so every part of the query is a real condition.
+    const conditions = filters.filter((f) => Object.keys(f).length > 0);
     const rows = await this.applications
-      .find({ $and: filters } as never)
+      .find((conditions.length > 0 ? { $and: conditions } : {}) as never)
       .sort({ _id: 1 })
       .limit(options.limit + 1)
       .toArray();
-    const items = rows.slice(0, options.limit);
-    return {
-      items,
-      nextCursor: rows.length > options.limit ? encodeCursor({ after: items.at(-1)!._id }) : null,
-    };
+    return toPage(rows, options.limit, (last) => last._id);
   }
 }

@@ -111,8 +111,12 @@ describe('applications', () => {
     expect((await service.request('GET', `/v1/audit-log?subjectId=${filed.body.id}`, { token: other })).body.items).toEqual(
       [],
     );
+    // A person of another area is answered as one that does not exist.
     const outsider = await knownPerson(community(DISTRICT, 2));
-    expect((await file({ personId: outsider }, {}, other)).status).toBe(403);
+    const foreign = await file({ personId: outsider }, {}, other);
+    const absent = await file({ personId: '0192a3b4-0000-7000-8000-00000000abcd' }, {}, other);
+    expect(foreign.status).toBe(404);
+    expect({ ...foreign.body, instance: undefined }).toEqual({ ...absent.body, instance: undefined });
 
     const mine = await service.request('GET', `/v1/applications?area=${DISTRICT}&limit=1`, { token });
     expect(mine.status).toBe(200);
@@ -126,7 +130,7 @@ describe('applications', () => {
     const pointers = new Set(invalid.body.errors.map((e: { pointer: string }) => e.pointer));
     expect([...pointers].sort()).toEqual(['/extra', '/personId']);
     const unknown = await file({ personId: '0192a3b4-0000-7000-8000-000000000000' });
-    expect(unknown.status).toBe(422);
+    expect(unknown.status).toBe(404);
     const employed = await knownPerson(community(), EmploymentStatus.EMPLOYED);
     const refused = await file({ personId: employed });
     expect(refused.status).toBe(422);
