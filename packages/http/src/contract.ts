@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { principalOf } from './app.ts';
 import type { OpenApiDocument } from './openapi.ts';
 import {
+  bodyProblemResponses,
   idempotencyKeyParameter,
   problemResponse,
   problemSchema,
@@ -189,6 +190,7 @@ export function openApiDocument(options: {
       Object.fromEntries(Object.entries(op.problems ?? {}).map(([status, text]) => [status, text])),
     );
     for (const [status, text] of Object.entries(problems)) responses[status] = problemResponse(text);
+    if (op.body) Object.assign(responses, bodyProblemResponses);
     responses['503'] = unavailableResponse;
 
     paths[op.path] ??= {};

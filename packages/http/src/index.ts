@@ -7,4 +7,5 @@ export * from './local-issuer.ts';
 export * from './openapi.ts';
 export * from './openapi-parts.ts';
 export * from './rate-limit.ts';
+export * from './request-stamp.ts';
 export * from './routes.ts';

@@ -18,6 +18,31 @@ export const problemResponse = (description: string) => ({
 export const unavailableResponse = problemResponse(
   'The store or the identity provider cannot be reached; retry after Retry-After.',
 );
+/** What the kit itself answers to any request with a body, before the operation's own checks. */
+export const bodyProblemResponses = {
+  '413': problemResponse('The body is larger than the service accepts (8 MiB unless configured otherwise).'),
+  '415': problemResponse('The body is not sent as `application/json`.'),
+};
+
+/**
+ * A hand-written document with the answers the kit gives on its own added to each operation that
+ * takes a body, so that what the service serves is what its document says.
+ */
+export function withKitResponses<D extends { paths: Record<string, Record<string, unknown>> }>(
+  document: D,
+): D {
+  for (const item of Object.values(document.paths)) {
+    for (const op of Object.values(item) as Array<{
+      requestBody?: unknown;
+      responses?: Record<string, unknown>;
+    }>) {
+      if (op && typeof op === 'object' && op.requestBody && op.responses)
+        op.responses = { ...op.responses, ...bodyProblemResponses };
+    }
+  }
+  return document;
+}
+
 export const nullable = (schema: Record<string, unknown>) => ({ oneOf: [schema, { type: 'null' }] });
 
 export const idempotencyKeyParameter = {

@@ -11,6 +11,7 @@ import {
   schemaRef,
   unavailableResponse,
   uuidPathParameter,
+  withKitResponses,
 } from '@employment/http';
 import { REFERRAL_STATES } from './data-access/models.ts';
 import {
@@ -110,7 +111,7 @@ const dateSchema = { type: 'string', format: 'date' };
 const enumOf = (values: readonly string[]) => ({ type: 'string', enum: [...values] });
 
 /** The jobs service's HTTP contract; requests are validated against it before any route runs. */
-export const openapi: OpenApiDocument = {
+export const openapi: OpenApiDocument = withKitResponses({
   openapi: '3.1.0',
   info: {
     title: 'Jobs',
@@ -1128,4 +1129,4 @@ export const openapi: OpenApiDocument = {
       Problem: problemSchema,
     },
   },
-};
+});

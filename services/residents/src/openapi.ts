@@ -1,4 +1,4 @@
-import type { OpenApiDocument } from '@employment/http';
+import { type OpenApiDocument, withKitResponses } from '@employment/http';
 import { areaPaths, areaSchemas } from './openapi/areas.ts';
 import { problemSchema } from './openapi/common.ts';
 import { householdPaths, householdSchemas } from './openapi/households.ts';
@@ -6,7 +6,7 @@ import { peoplePaths, peopleSchemas } from './openapi/people.ts';
 import { programmePaths, programmeSchemas } from './openapi/programmes.ts';
 
 /** The residents service's HTTP contract; requests are validated against it before any route runs. */
-export const openapi: OpenApiDocument = {
+export const openapi: OpenApiDocument = withKitResponses({
   openapi: '3.1.0',
   info: {
     title: 'Residents',
@@ -38,4 +38,4 @@ export const openapi: OpenApiDocument = {
       Problem: problemSchema,
     },
   },
-};
+});

@@ -97,6 +97,7 @@ export class ResidentsApp {
       now,
     });
     this.people = new People({
+      repository: this.repository,
       writer,
       registry: this.registry,
       households: this.households,

@@ -118,6 +118,8 @@ describe('an OpenAPI document built from operations', () => {
       '401',
       '403',
       '409',
+      '413',
+      '415',
       '422',
       '429',
       '503',

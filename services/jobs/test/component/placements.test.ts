@@ -286,6 +286,90 @@ describe('referrals, placements and stable employment', () => {
     expect(listedA.body.items).toEqual([]);
   });
 
+  it('when district B cites district A’s placement or referral in a change of its own, then it answers 404 and nothing of A’s changes', async () => {
+    const tokenB = await auth.token(DISTRICT_B);
+    // A vacancy of its own: the file's shared one has places the other tests count on.
+    const vacancyId = await postVacancy(2);
+    const residentA = await newCandidate();
+    const startDate = monthsAgo(4);
+    const placed = await service.request('POST', '/v1/placements', {
+      token,
+      body: { vacancyId, residentId: residentA, startDate, contractType: 'fixed-term', monthlyWage: 5000 },
+    });
+    expect(placed.status).toBe(201);
+    const referralA = await service.request('POST', '/v1/referrals', {
+      token,
+      body: { vacancyId, residentId: await newCandidate() },
+    });
+    expect(referralA.status).toBe(201);
+
+    const personB = registered(topic, {
+      communityCode: community(newStreet(DISTRICT_B)),
+      skills: ['welding'],
+    });
+    await publish(producer, topic, [personB.event]);
+    await eventually(
+      async () =>
+        (await service.request('GET', `/v1/candidates/${personB.residentId}`, { token: tokenB })).status ===
+        200,
+      { what: 'the candidate of district B' },
+    );
+
+    const ended = await service.request('POST', `/v1/placements/${placed.body.id}/end`, {
+      token: tokenB,
+      body: { endedOn: today(), reason: 'dismissed' },
+    });
+    const followedUp = await service.request('POST', `/v1/placements/${placed.body.id}/follow-ups`, {
+      token: tokenB,
+      body: {
+        checkpoint: '3-months',
+        contactedOn: today(),
+        method: 'phone',
+        stillEmployed: false,
+        endedOn: today(),
+        endReason: 'dismissed',
+      },
+    });
+    const citedReferral = await service.request('POST', '/v1/placements', {
+      token: tokenB,
+      body: {
+        vacancyId,
+        residentId: personB.residentId,
+        referralId: referralA.body.id,
+        startDate: today(),
+        contractType: 'fixed-term',
+        monthlyWage: 5000,
+      },
+    });
+    const moved = await service.request('POST', `/v1/referrals/${referralA.body.id}/transitions`, {
+      token: tokenB,
+      body: { to: 'sent' },
+    });
+    expect([ended.status, followedUp.status, citedReferral.status, moved.status]).toEqual([
+      404, 404, 404, 404,
+    ]);
+
+    const placement = await service.request('GET', `/v1/placements/${placed.body.id}`, { token });
+    expect(placement.body).toMatchObject({ status: 'active', version: 1, followUps: [] });
+    const referral = await service.request('GET', `/v1/referrals/${referralA.body.id}`, { token });
+    expect(referral.body).toMatchObject({ state: 'proposed', version: 1 });
+    const store = service.runtime.store;
+    expect(await store.collection('placements').countDocuments({ residentId: personB.residentId })).toBe(0);
+    // A ends its placement itself: the only PlacementEnded of it is A's.
+    const own = await service.request('POST', `/v1/placements/${placed.body.id}/end`, {
+      token,
+      body: { endedOn: today(), reason: 'resigned' },
+    });
+    expect(own.status).toBe(200);
+    const endedEvent = await eventOf(placed.body.id, PlacementEndedSchema);
+    expect(endedEvent.payload.reason).toBe(PlacementEndReason.RESIGNED);
+    expect(
+      probe.records.filter(
+        (r) => r.key === placed.body.id && r.headers['event-type'] === PlacementEndedSchema.typeName,
+      ),
+    ).toHaveLength(1);
+  });
+
   it('when a placement is recorded and confirmed at six months, then PlacementMade and EmploymentStabilized are published', async () => {
     const residentId = await newCandidate();
     const referral = await service.request('POST', '/v1/referrals', {

@@ -26,6 +26,8 @@ export interface StatusPeriod {
   recordedAt?: Date;
   reason?: string | null;
   placementId?: string | null;
+  /** The stamp of the keyed request that recorded it (see domain/changes.ts `Actor`). */
+  requestStamp?: string | null;
 }
 
 /** A person in the registry. The ID number is stored only encrypted, found by its keyed hash. */
@@ -58,6 +60,8 @@ export interface ResidentDocument {
   createdBy: string;
   updatedAt: Date;
   updatedBy?: string;
+  /** The stamp of the keyed request that registered the person (see domain/changes.ts `Actor`). */
+  requestStamp?: string | null;
 }
 
 export type { AuditEntry };
@@ -94,6 +98,10 @@ export interface AreaDocument {
   updatedAt: Date;
   /** The wall-clock change slot of the last write, for other replicas' polls (changeSlotOf). */
   updatedSlot?: number;
+  /** The stamp of the keyed request that defined the node (see domain/changes.ts `Actor`). */
+  requestStamp?: string | null;
+  /** The stamp of the keyed request that last renamed it. */
+  renameStamp?: string | null;
 }
 
 /** What a household keeps of each member: enough to derive its status without reading them. */
@@ -141,6 +149,8 @@ export interface HouseholdDocument {
   createdAt: Date;
   createdBy: string;
   updatedAt: Date;
+  /** The stamp of the keyed request that created the household (see domain/changes.ts `Actor`). */
+  requestStamp?: string | null;
 }
 
 /** A door-to-door visit (入户调查) and what it found. */
@@ -265,6 +275,8 @@ export interface CertificateDocument {
   history: Array<{ state: CertificateState; at: Date; by: string }>;
   version: number;
   updatedAt: Date;
+  /** The stamp of the keyed request that applied for it (see domain/changes.ts `Actor`). */
+  requestStamp?: string | null;
 }
 
 /** An early warning (预警预报), raised once per kind, subject and episode (its unique key). */
@@ -303,6 +315,17 @@ export interface ClaimDocument {
   at: Date;
 }
 
+/**
+ * A jobs placement the registry learnt of (PlacementMade): whose it is and in which community, so
+ * a status change citing it is checked against the caller's area. Insert-only, keyed by its id.
+ */
+export interface KnownPlacementDocument {
+  _id: string;
+  residentId: string;
+  communityCode: string;
+  at: Date;
+}
+
 /** Sequence counters (certificate numbers per district and year). */
 export interface CounterDocument {
   _id: string;
@@ -326,6 +349,7 @@ export const COLLECTIONS = {
   counters: 'counters',
   claims: 'claims',
   numbers: 'reserved_numbers',
+  placements: 'placements',
 } as const;
 
 function model<T>(
@@ -394,6 +418,7 @@ export function registerModels(connection: Connection): void {
   ]);
   model<CounterDocument>(connection, 'Counter', COLLECTIONS.counters, []);
   model<{ _id: string }>(connection, 'ReservedNumber', COLLECTIONS.numbers, []);
+  model<KnownPlacementDocument>(connection, 'KnownPlacement', COLLECTIONS.placements, []);
   model<ClaimDocument>(connection, 'Claim', COLLECTIONS.claims, [
     [{ key: 1 }, { name: 'key_unique', unique: true }],
   ]);

@@ -10,6 +10,7 @@ import {
   type CommunityStatsDocument,
   type CounterDocument,
   type HouseholdDocument,
+  type KnownPlacementDocument,
   type ResidentDocument,
   type ServiceDeliveryDocument,
   type SurveyDocument,
@@ -53,6 +54,7 @@ export class ResidentsRepository {
   readonly stats: Collection<CommunityStatsDocument>;
   readonly counters: Collection<CounterDocument>;
   readonly numbers: Collection<{ _id: string; owner: string; at: Date }>;
+  readonly placements: Collection<KnownPlacementDocument>;
   /** Reads are audited as they happen; concurrent reads share one insert. */
   private readonly accessLog: GroupedInsert<AuditEntry>;
 
@@ -70,6 +72,7 @@ export class ResidentsRepository {
     this.stats = connection.collection<CommunityStatsDocument>(COLLECTIONS.communityStats);
     this.counters = connection.collection<CounterDocument>(COLLECTIONS.counters);
     this.numbers = connection.collection<{ _id: string; owner: string; at: Date }>(COLLECTIONS.numbers);
+    this.placements = connection.collection<KnownPlacementDocument>(COLLECTIONS.placements);
     this.accessLog = new GroupedInsert((entries) => this.audit.insertMany(entries, { ordered: false }));
   }
 
@@ -81,11 +84,14 @@ export class ResidentsRepository {
     return ResidentsRepository.byId(this.residents, id);
   }
 
-  async findIdByIdHash(idHash: string): Promise<{ _id: string; communityCode: string } | null> {
-    return this.residents.findOne({ idHash }, { projection: { _id: 1, communityCode: 1 } }) as Promise<{
-      _id: string;
-      communityCode: string;
-    } | null>;
+  /** Who holds an ID number's hash: enough to answer a refused registration without reading the person. */
+  async findIdByIdHash(
+    idHash: string,
+  ): Promise<Pick<ResidentDocument, '_id' | 'communityCode' | 'householdId' | 'requestStamp'> | null> {
+    return this.residents.findOne(
+      { idHash },
+      { projection: { _id: 1, communityCode: 1, householdId: 1, requestStamp: 1 } },
+    ) as Promise<Pick<ResidentDocument, '_id' | 'communityCode' | 'householdId' | 'requestStamp'> | null>;
   }
 
   findByIdHash(idHash: string): Promise<ResidentDocument | null> {
@@ -158,6 +164,19 @@ export class ResidentsRepository {
 
   listWarnings(filter: Record<string, unknown>, after: string | undefined, limit: number) {
     return page(this.warnings, filter, after, limit);
+  }
+
+  findPlacement(id: string): Promise<KnownPlacementDocument | null> {
+    return ResidentsRepository.byId(this.placements, id);
+  }
+
+  /** Notes a jobs placement (insert-only: a redelivered event finds it there and changes nothing). */
+  async recordPlacement(placement: KnownPlacementDocument): Promise<void> {
+    try {
+      await this.placements.insertOne(placement);
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+    }
   }
 
   /** The open warnings of one subject (the warnings collection holds only problems: it stays small). */

@@ -21,6 +21,7 @@ import {
   commitOne,
   insertAudit,
   LostRace,
+  madeBySameRequest,
   staleVersion,
   withRetries,
 } from './changes.ts';
@@ -242,6 +243,7 @@ export class AreaRegistry {
       version: existing.version + 1,
       updatedAt: now,
       updatedSlot: changeSlotOf(new Date()),
+      renameStamp: actor.requestStamp ?? null,
     };
     const change = this.writer.change(
       [
@@ -249,7 +251,15 @@ export class AreaRegistry {
           op: 'update',
           collection: COLLECTIONS.areas,
           filter: { _id: existing._id, version: existing.version },
-          update: { $set: { name, version: after.version, updatedAt: now, updatedSlot: after.updatedSlot } },
+          update: {
+            $set: {
+              name,
+              version: after.version,
+              updatedAt: now,
+              updatedSlot: after.updatedSlot,
+              renameStamp: after.renameStamp,
+            },
+          },
         },
         insertAudit(
           auditEntry(
@@ -307,6 +317,7 @@ export class AreaRegistry {
       updatedAt: now,
       // Wall-clock time, whatever the use case's clock: other replicas poll by it.
       updatedSlot: changeSlotOf(new Date()),
+      ...(actor.requestStamp ? { requestStamp: actor.requestStamp } : {}),
     };
     const change = this.writer.change(
       [
@@ -318,7 +329,7 @@ export class AreaRegistry {
             'area.defined',
             { type: 'area', id: code, communityCode: code.slice(0, 12) },
             null,
-            { ...node },
+            auditedNode(node),
             now,
           ),
         ),
@@ -377,14 +388,18 @@ export class AreaRegistry {
   /**
    * Imports up to a thousand nodes, parents before children (a parent may come earlier in the same
    * batch). Rerunning a file is harmless: a node with the same name is `unchanged`, a new name renames.
+   * Each row is held to what `PUT /v1/areas/{code}` enforces: the caller's area, a parent in the
+   * tree (looked up in the store when this replica has not seen it), and a node another writer
+   * defined meanwhile renamed to the row's name. A retry of a keyed request answers the nodes its
+   * earlier attempt defined as `created`.
    */
   async importBatch(actor: Actor, rows: unknown[]): Promise<AreaBatchResult> {
     requireRole(actor.principal, 'areas:write');
     const results: (AreaRowResult | undefined)[] = rows.map(() => undefined);
     const pending = new Map<string, { index: number; change: Change; node: AreaDocument }>();
-    const renames: Array<{ index: number; node: AreaDocument; name: string }> = [];
+    const renames: Array<{ index: number; code: string; name: string }> = [];
 
-    rows.forEach((raw, index) => {
+    for (const [index, raw] of rows.entries()) {
       const problems = this.rowProblems(raw as AreaRow, '');
       if (problems.length > 0) {
         results[index] = {
@@ -392,7 +407,7 @@ export class AreaRegistry {
           status: 'invalid',
           problem: rowProblem('validation-failed', 400, problems),
         };
-        return;
+        continue;
       }
       const row = raw as AreaRow;
       const name = row.name.trim();
@@ -403,13 +418,13 @@ export class AreaRegistry {
           status: 'forbidden',
           problem: rowProblem('forbidden', 403, [], `area ${row.code} lies outside this client's area`),
         };
-        return;
+        continue;
       }
       const existing = this.tree.get(row.code);
       if (existing) {
-        if (existing.name === name) results[index] = { index, code: row.code, status: 'unchanged' };
-        else renames.push({ index, node: existing, name });
-        return;
+        if (existing.name !== name) renames.push({ index, code: row.code, name });
+        else results[index] = { index, code: row.code, status: this.sameName(actor, existing) };
+        continue;
       }
       const earlier = pending.get(row.code);
       if (earlier) {
@@ -421,10 +436,11 @@ export class AreaRegistry {
             { in: 'body', pointer: '/code', detail: `repeats row ${earlier.index} of this batch` },
           ]),
         };
-        return;
+        continue;
       }
       const parent = parentCodeOf(row.code);
-      if (parent && !this.tree.get(parent) && !pending.has(parent)) {
+      // Memory first; the store only for a parent this replica has not seen (another replica's).
+      if (parent && !this.tree.get(parent) && !pending.has(parent) && !(await this.tree.find(parent))) {
         results[index] = {
           index,
           code: row.code,
@@ -433,33 +449,43 @@ export class AreaRegistry {
             { in: 'body', pointer: '/code', detail: `its parent area ${parent} is not in the tree` },
           ]),
         };
-        return;
+        continue;
       }
       pending.set(row.code, { index, ...this.prepareDefinition(actor, row.code, name) });
-    });
+    }
 
     const created = [...pending.values()];
     const outcomes = await this.writer.commit(created.map((p) => p.change));
     created.forEach((p, i) => {
-      // Refused: another writer defined the same code meanwhile; the tree has it either way.
-      results[p.index] = {
-        index: p.index,
-        code: p.node._id,
-        status: outcomes[i]?.status === 'applied' ? 'created' : 'unchanged',
-      };
-      if (outcomes[i]?.status === 'applied') this.tree.put(p.node);
+      if (outcomes[i]?.status === 'applied') {
+        results[p.index] = { index: p.index, code: p.node._id, status: 'created' };
+        this.tree.put(p.node);
+      } else {
+        // Refused: the code was defined meanwhile (by another writer, or an earlier attempt of
+        // this request); it gets the row's name as a single request would give it.
+        renames.push({ index: p.index, code: p.node._id, name: p.node.name });
+      }
     });
     if (created.some((_, i) => outcomes[i]?.status !== 'applied')) await this.tree.refresh();
 
     for (const r of renames) {
       await withRetries(async () => {
-        const current = (await this.tree.find(r.node._id))!;
+        const current = await this.tree.find(r.code);
+        if (!current) throw new LostRace(); // its definition is still being applied
         if (current.name === r.name) {
-          results[r.index] = { index: r.index, code: r.node._id, status: 'unchanged' };
+          results[r.index] = { index: r.index, code: r.code, status: this.sameName(actor, current) };
           return;
         }
         await this.rename(actor, current, r.name);
-        results[r.index] = { index: r.index, code: r.node._id, status: 'renamed' };
+        results[r.index] = { index: r.index, code: r.code, status: 'renamed' };
+      }).catch((err: unknown) => {
+        if (!(err instanceof AppError)) throw err;
+        results[r.index] = {
+          index: r.index,
+          code: r.code,
+          status: 'invalid',
+          problem: rowProblem(err.problem, err.status, err.errors ?? [], err.message),
+        };
       });
     }
 
@@ -477,6 +503,19 @@ export class AreaRegistry {
       results: final,
     };
   }
+
+  /** A row naming a node as it is: defined or renamed by an earlier attempt of this request, or unchanged. */
+  private sameName(actor: Actor, node: AreaDocument): 'created' | 'renamed' | 'unchanged' {
+    if (madeBySameRequest(actor, node)) return 'created';
+    if (actor.requestStamp && node.renameStamp === actor.requestStamp) return 'renamed';
+    return 'unchanged';
+  }
+}
+
+/** A node as its audit entry shows it (without the request stamps). */
+function auditedNode(node: AreaDocument): Record<string, unknown> {
+  const { requestStamp: _c, renameStamp: _r, ...rest } = node;
+  return rest;
 }
 
 /** The problem of one row of a batch, shaped like the answer a single request would get. */

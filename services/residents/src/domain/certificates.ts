@@ -17,6 +17,7 @@ import {
   type ChangeWriter,
   commitOne,
   insertAudit,
+  madeBySameRequest,
   staleVersion,
 } from './changes.ts';
 import { employmentStatusToPb, hardshipToPb, pbDate } from './events.ts';
@@ -134,6 +135,7 @@ export class Certificates {
       history: [{ state: 'applied', at: now, by: actor.principal.clientId }],
       version: 1,
       updatedAt: now,
+      ...(actor.requestStamp ? { requestStamp: actor.requestStamp } : {}),
     };
     const change = this.deps.writer.change(
       [
@@ -168,6 +170,8 @@ export class Certificates {
     const outcome = await commitOne(this.deps.writer, change);
     if (outcome.status === 'rejected') {
       const live = (await this.deps.repository.listCertificates({ holderKey: person._id }, undefined, 1))[0];
+      // Applied for by an earlier attempt of this request: the application it made.
+      if (live && madeBySameRequest(actor, live)) return live;
       throw new AppError('conflict', 'the person already has a certificate or an application under way', {
         ...(live ? { extensions: { certificateId: live._id, state: live.state } } : {}),
       });

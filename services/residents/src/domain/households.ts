@@ -13,6 +13,7 @@ import {
 } from '@employment/core';
 import { type Change, type EventDraft, type Mutation, newId } from '@employment/messaging';
 import {
+  type AuditEntry,
   COLLECTIONS,
   type HouseholdDocument,
   type HouseholdMemberFacts,
@@ -29,6 +30,9 @@ import {
   commitOne,
   insertAudit,
   LostRace,
+  madeBySameRequest,
+  requestScopedId,
+  systemActor,
   withRetries,
 } from './changes.ts';
 import { householdStatusChangedPayload, relationToPb, residentProfileChangedPayload } from './events.ts';
@@ -149,7 +153,7 @@ export type HouseholdRowResult =
   | { index: number; status: 'created' | 'duplicate'; householdId: string; members: MemberResult[] }
   | {
       index: number;
-      status: 'invalid' | 'forbidden';
+      status: 'invalid' | 'forbidden' | 'conflict';
       householdId?: string;
       problem: Problem;
       members?: MemberResult[];
@@ -160,6 +164,8 @@ export interface HouseholdBatchResult {
     received: number;
     created: number;
     duplicate: number;
+    /** Rows naming a household that exists and is not theirs to add to (409, as POST /v1/households answers). */
+    conflict: number;
     invalid: number;
     forbidden: number;
     people: { created: number; linked: number; duplicate: number; invalid: number };
@@ -240,6 +246,7 @@ export class Households {
       createdAt: now,
       createdBy: actor.principal.clientId,
       updatedAt: now,
+      ...(actor.requestStamp ? { requestStamp: actor.requestStamp } : {}),
     };
   }
 
@@ -342,14 +349,24 @@ export class Households {
     if (input.buildingCode) await this.deps.areas.requireBuilding(input.buildingCode, input.communityCode);
     const heads = (input.members ?? []).filter((m) => m.relation === 'head').length;
     if (heads > 1) throw invalid('/members', 'a household has one head (户主)');
-    const household = this.newHousehold(actor, input, []);
+    // Without an id of the caller's, a keyed request chooses the same one on every attempt.
+    const household = this.newHousehold(
+      actor,
+      { ...input, id: input.id ?? requestScopedId(actor, 'household') },
+      [],
+    );
     const outcome = await commitOne(this.deps.writer, this.prepareCreation(actor, household));
-    if (outcome.status === 'rejected') {
-      throw new AppError('conflict', `household ${household._id} already exists`, {
-        extensions: { householdId: household._id },
-      });
-    }
     let current = household;
+    if (outcome.status === 'rejected') {
+      const existing = await this.deps.repository.findHousehold(household._id);
+      // An earlier attempt of this request created it: go on as that attempt would have.
+      if (!existing || !madeBySameRequest(actor, existing)) {
+        throw new AppError('conflict', `household ${household._id} already exists`, {
+          extensions: { householdId: household._id },
+        });
+      }
+      current = existing;
+    }
     for (const [i, member] of (input.members ?? []).entries()) {
       current = await this.addMember(actor, household._id, member, `/members/${i}`).catch((err: AppError) => {
         throw new AppError(
@@ -511,15 +528,42 @@ export class Households {
    * only if something changed. `at` is when the change began (e.g. a job's start), used as the
    * start of a new status. Safe to call again with the same facts: nothing happens.
    */
-  async syncMember(
+  syncMember(
     actor: Actor,
     householdId: string,
     person: ResidentDocument,
     reason: string,
     at: Date,
   ): Promise<HouseholdDocument | undefined> {
+    return this.sync(actor, householdId, person, () => ({ reason, at }));
+  }
+
+  /**
+   * The household follower's repair, after a crash between a person's write and their household's:
+   * the household is brought up to date exactly as the request that changed the person does it,
+   * with the reason, start and actor that request uses, all read from the person and the household
+   * as they are now. So whichever of the two gets there first, the household's new version and
+   * the warnings it resolves are the same (the follower may be handling an older event of the
+   * person while that request is still applying a newer change).
+   */
+  follow(
+    eventId: string,
+    householdId: string,
+    person: ResidentDocument,
+  ): Promise<HouseholdDocument | undefined> {
+    const actor = systemActor(person.updatedBy ?? person.createdBy, eventId);
+    return this.sync(actor, householdId, person, (household) => changeOfMember(household, person));
+  }
+
+  private async sync(
+    actor: Actor,
+    householdId: string,
+    person: ResidentDocument,
+    decide: (household: HouseholdDocument) => { reason: string; at: Date },
+  ): Promise<HouseholdDocument | undefined> {
     let resolvedBecause: string | undefined;
     const result = await withRetries(async () => {
+      resolvedBecause = undefined;
       const household = await this.deps.repository.findHousehold(householdId);
       if (!household) return undefined;
       const next = applyMemberFact(
@@ -527,7 +571,14 @@ export class Households {
         memberFacts(person),
         person.householdId === household._id,
       );
-      if (!next) return household;
+      if (!next) {
+        // The facts are in already (the follower, or an earlier attempt, wrote them). If that
+        // change ended zero-employment, its warnings are resolved here too, as they would have
+        // been: the writer that got there first may still be resolving them, or have died first.
+        resolvedBecause = endOfZeroEmployment(household);
+        return household;
+      }
+      const { reason, at } = decide(household);
       const becomesZero =
         !household.status.zeroEmployment &&
         deriveHouseholdStatus(next.members, chinaDate(this.deps.now())).zeroEmployment;
@@ -631,7 +682,12 @@ export class Households {
    * Registers households with their members in one go, for survey teams and district systems:
    * people first (each row checked on its own), then each household with the members that were
    * stored. A household with a bad member is refused whole, so no household is stored with part
-   * of its people; a rerun links the people a first, interrupted run already stored.
+   * of its people. Every row gets what the single requests would enforce: a household id that
+   * exists already is refused as POST /v1/households refuses it (409), unless it is a rerun into
+   * the caller's own household of that community, whose new people then join it under the rules
+   * of POST /v1/households/{id}/members (one head); a rerun links the people a first, interrupted
+   * run already stored. A retry of a keyed request answers what its first attempt stored as
+   * `created`.
    */
   async registerBatch(actor: Actor, rows: unknown[]): Promise<HouseholdBatchResult> {
     const now = this.deps.now();
@@ -652,17 +708,23 @@ export class Households {
     const results: (HouseholdRowResult | undefined)[] = rows.map(() => undefined);
     const seenPeople = new Map<string, string>();
     const seenHouseholds = new Set<string>();
+    interface PlannedMember {
+      index: number;
+      registration: AcceptedRegistration;
+      change: Change;
+      resident: ResidentDocument;
+      /** Decided before anything is written (a rerun's people already registered): no write. */
+      result?: MemberResult;
+    }
     interface Planned {
       index: number;
       input: HouseholdImportRow & { id: string };
-      members: Array<{
-        index: number;
-        registration: AcceptedRegistration;
-        change?: Change;
-        resident?: ResidentDocument;
-      }>;
+      members: PlannedMember[];
+      /** The caller's own household a rerun adds to; absent when the row creates its household. */
+      rerunOf?: HouseholdDocument;
     }
-    const planned: Planned[] = [];
+    let planned: Planned[] = [];
+    const refusals: AuditEntry[] = [];
 
     const unknownCommunities = new Set<string>();
     for (const row of rows as HouseholdImportRow[]) {
@@ -680,7 +742,8 @@ export class Households {
         return;
       }
       const row = raw as HouseholdImportRow;
-      const id = row.id ?? newId();
+      // Without an id of the file's, a keyed request chooses the same one for a row on every attempt.
+      const id = row.id ?? requestScopedId(actor, 'household', index);
       if (!canAccessArea(actor.principal, row.communityCode)) {
         results[index] = {
           index,
@@ -713,7 +776,7 @@ export class Households {
       if (seenHouseholds.has(id))
         problems.push({ in: 'body', pointer: '/id', detail: 'repeats an earlier row of this batch' });
       const memberResults: MemberResult[] = [];
-      const members: Planned['members'] = [];
+      const members: PlannedMember[] = [];
       row.members.forEach((member, m) => {
         const { relation, ...person } = member;
         const checked = checkRegistration(
@@ -730,8 +793,11 @@ export class Households {
           });
           return;
         }
-        members.push({ index: m, registration: checked.registration });
-        memberResults.push({ index: m, status: 'created', residentId: '' });
+        members.push({
+          index: m,
+          registration: checked.registration,
+          ...this.deps.registry.prepare(actor, checked.registration),
+        });
       });
       if (problems.length > 0) {
         results[index] = {
@@ -739,18 +805,15 @@ export class Households {
           householdId: id,
           status: 'invalid',
           problem: rowProblem('validation-failed', 400, problems),
-          members: memberResults.filter((r) => r.status === 'invalid'),
+          members: memberResults,
         };
         return;
       }
       // The same person twice in the batch: the household is refused, so none is stored half.
       const here = new Map<string, number>();
       const repeated = members.find((m) => {
-        const prepared = this.deps.registry.prepare(actor, m.registration);
-        m.change = prepared.change;
-        m.resident = prepared.resident;
-        const again = seenPeople.has(prepared.resident.idHash) || here.has(prepared.resident.idHash);
-        if (!here.has(prepared.resident.idHash)) here.set(prepared.resident.idHash, m.index);
+        const again = seenPeople.has(m.resident.idHash) || here.has(m.resident.idHash);
+        if (!here.has(m.resident.idHash)) here.set(m.resident.idHash, m.index);
         return again;
       });
       if (repeated) {
@@ -762,61 +825,113 @@ export class Households {
             {
               in: 'body',
               pointer: `/members/${repeated.index}/nationalId`,
-              detail: seenPeople.has(repeated.resident!.idHash)
-                ? `the same person is in household row ${seenPeople.get(repeated.resident!.idHash)} of this batch`
-                : `the same person is member ${here.get(repeated.resident!.idHash)} of this household`,
+              detail: seenPeople.has(repeated.resident.idHash)
+                ? `the same person is in household row ${seenPeople.get(repeated.resident.idHash)} of this batch`
+                : `the same person is member ${here.get(repeated.resident.idHash)} of this household`,
             },
           ]),
         };
         return;
       }
-      for (const m of members) seenPeople.set(m.resident!.idHash, String(index));
+      for (const m of members) seenPeople.set(m.resident.idHash, String(index));
       seenHouseholds.add(id);
       planned.push({ index, input: { ...row, id }, members });
     });
 
+    // Households the rows name that exist already (an equality lookup each), decided before
+    // anything is written: someone else's household (another area's included) is refused as the
+    // single request refuses it; the caller's own household of the row's community is a rerun.
+    await Promise.all(
+      planned.map(async (plan) => {
+        const existing = await this.deps.repository.findHousehold(plan.input.id);
+        if (!existing || madeBySameRequest(actor, existing)) return;
+        if (
+          canAccessArea(actor.principal, existing.communityCode) &&
+          existing.communityCode === plan.input.communityCode
+        ) {
+          plan.rerunOf = existing;
+          return;
+        }
+        results[plan.index] = {
+          index: plan.index,
+          householdId: plan.input.id,
+          status: 'conflict',
+          problem: rowProblem('conflict', 409, [], `household ${plan.input.id} already exists`),
+        };
+      }),
+    );
+    planned = planned.filter((plan) => results[plan.index] === undefined);
+    // A rerun's people are looked up first: those in the household already are linked, those
+    // registered elsewhere refused, and a new head of a household that has one refuses the row.
+    await Promise.all(
+      planned
+        .filter((plan) => plan.rerunOf)
+        .map(async (plan) => {
+          await Promise.all(
+            plan.members.map(async (m) => {
+              const existing = await this.deps.repository.findIdByIdHash(m.resident.idHash);
+              if (existing) m.result = this.memberRefused(actor, m, plan.input, existing, refusals);
+            }),
+          );
+          const household = plan.rerunOf!;
+          const newHead = plan.members.find((m) => !m.result && m.registration.householdRelation === 'head');
+          if (newHead && household.members.some((m) => m.relation === 'head')) {
+            const detail = 'the household already has a head (户主)';
+            results[plan.index] = {
+              index: plan.index,
+              householdId: plan.input.id,
+              status: 'invalid',
+              problem: rowProblem('validation-failed', 400, [
+                { in: 'body', pointer: `/members/${newHead.index}/relation`, detail },
+              ]),
+            };
+          }
+        }),
+    );
+    planned = planned.filter((plan) => results[plan.index] === undefined);
+
     // People first, all together.
-    const peopleChanges = planned.flatMap((p) => p.members.map((m) => m.change!));
-    const peopleOutcomes = await this.deps.writer.commit(peopleChanges);
-    const outcomeOf = new Map(peopleChanges.map((c, i) => [c.id, peopleOutcomes[i]!]));
+    const toRegister = planned.flatMap((p) => p.members.filter((m) => !m.result));
+    const peopleOutcomes = await this.deps.writer.commit(toRegister.map((m) => m.change));
+    const stored = new Set(toRegister.filter((_, i) => peopleOutcomes[i]?.status === 'applied'));
 
     const householdChanges: Array<{
       plan: Planned;
       household: HouseholdDocument;
       change: Change;
       members: MemberResult[];
+      /** Members to bring into the household after it is stored (a retry's, or a race's). */
+      joining: ResidentDocument[];
     }> = [];
+    const reruns: Array<{ plan: Planned; members: MemberResult[]; joining: ResidentDocument[] }> = [];
     for (const plan of planned) {
       const facts: HouseholdMemberFacts[] = [];
       const memberResults: MemberResult[] = [];
+      const joining: ResidentDocument[] = [];
       for (const m of plan.members) {
-        const resident = m.resident!;
-        if (outcomeOf.get(m.change!.id)?.status === 'applied') {
-          facts.push(memberFacts(resident));
-          memberResults.push({ index: m.index, status: 'created', residentId: resident._id });
+        if (m.result) {
+          memberResults.push(m.result);
           continue;
         }
-        // Already registered: a member a first, interrupted run stored is linked; anyone else is not.
-        const existing = await this.deps.repository.findByIdHash(resident.idHash);
-        if (existing && existing.householdId === plan.input.id) {
-          facts.push(memberFacts(existing));
-          memberResults.push({ index: m.index, status: 'linked', residentId: existing._id });
-        } else {
-          const visible = existing && canAccessArea(actor.principal, existing.communityCode);
-          memberResults.push({
-            index: m.index,
-            status: 'duplicate',
-            ...(visible ? { residentId: existing._id } : {}),
-            problem: rowProblem(
-              'duplicate',
-              409,
-              [],
-              existing?.householdId
-                ? 'this person is already registered in another household'
-                : 'this person is already registered; add them to the household with POST /v1/households/{id}/members',
-            ),
-          });
+        if (stored.has(m)) {
+          facts.push(memberFacts(m.resident));
+          joining.push(m.resident);
+          memberResults.push({ index: m.index, status: 'created', residentId: m.resident._id });
+          continue;
         }
+        // Registered meanwhile: by an earlier attempt of this request, by a first, interrupted run
+        // of the caller's (linked), or someone else's (refused).
+        const existing = await this.deps.repository.findByIdHash(m.resident.idHash);
+        const result = this.memberRefused(actor, m, plan.input, existing, refusals);
+        memberResults.push(result);
+        if (existing && result.status !== 'duplicate') {
+          facts.push(memberFacts(existing));
+          joining.push(existing);
+        }
+      }
+      if (plan.rerunOf) {
+        reruns.push({ plan, members: memberResults, joining });
+        continue;
       }
       const household = this.newHousehold(actor, plan.input, facts);
       householdChanges.push({
@@ -824,31 +939,52 @@ export class Households {
         household,
         change: this.prepareCreation(actor, household),
         members: memberResults,
+        joining,
       });
     }
     const householdOutcomes = await this.deps.writer.commit(householdChanges.map((h) => h.change));
     for (const [i, h] of householdChanges.entries()) {
+      const { index } = h.plan;
       if (householdOutcomes[i]?.status === 'applied') {
-        results[h.plan.index] = {
-          index: h.plan.index,
-          status: 'created',
-          householdId: h.household._id,
-          members: h.members,
-        };
+        results[index] = { index, status: 'created', householdId: h.household._id, members: h.members };
         continue;
       }
-      // The household id exists (a rerun): people stored now point at it, so they join it.
-      for (const m of h.plan.members) {
-        if (outcomeOf.get(m.change!.id)?.status === 'applied')
-          await this.syncMember(actor, h.household._id, m.resident!, 'member-joined', now);
+      const existing = await this.deps.repository.findHousehold(h.household._id);
+      if (existing && madeBySameRequest(actor, existing)) {
+        // Created by an earlier attempt of this request: its people join it if they are not in yet.
+        for (const person of h.joining) {
+          await this.syncMember(actor, existing._id, person, 'member-joined', new Date(person.createdAt));
+        }
+        results[index] = { index, status: 'created', householdId: existing._id, members: h.members };
+        continue;
       }
-      results[h.plan.index] = {
-        index: h.plan.index,
-        status: 'duplicate',
+      // Another writer created the id between the check and this write: the household is not
+      // this row's, so the people just registered for it are registered without a household.
+      // (Just stored at version 1 by this request; a failure here is the request's failure.)
+      for (const m of h.plan.members.filter((m) => stored.has(m))) {
+        await this.changeMembershipOfPerson(actor, m.resident, null, null);
+      }
+      results[index] = {
+        index,
         householdId: h.household._id,
+        status: 'conflict',
+        problem: rowProblem(
+          'conflict',
+          409,
+          [],
+          `household ${h.household._id} already exists; the people of this row that were registered have no household`,
+        ),
         members: h.members,
       };
     }
+    // A rerun: the people stored now join the household, under the rules checked above.
+    for (const { plan, members, joining } of reruns) {
+      for (const person of joining) {
+        await this.syncMember(actor, plan.input.id, person, 'member-joined', new Date(person.createdAt));
+      }
+      results[plan.index] = { index: plan.index, status: 'duplicate', householdId: plan.input.id, members };
+    }
+    if (refusals.length > 0) await this.deps.repository.recordAccess(refusals);
 
     const final = results as HouseholdRowResult[];
     const count = (status: HouseholdRowResult['status']) => final.filter((r) => r.status === status).length;
@@ -859,6 +995,7 @@ export class Households {
         received: rows.length,
         created: count('created'),
         duplicate: count('duplicate'),
+        conflict: count('conflict'),
         invalid: count('invalid'),
         forbidden: count('forbidden'),
         people: {
@@ -871,6 +1008,71 @@ export class Households {
       results: final,
     };
   }
+
+  /**
+   * The answer for a member of an import row who is registered already: `created` when an earlier
+   * attempt of this request registered them, `linked` when a first run of the caller's stored them
+   * in this very household (of the caller's area and the row's community), else `duplicate`, said
+   * as a single registration says it (no area; the id only to a caller who may see the person;
+   * an attempt on someone of another area audited).
+   */
+  private memberRefused(
+    actor: Actor,
+    member: { index: number; resident: ResidentDocument },
+    row: { id: string; communityCode: string },
+    existing: Pick<ResidentDocument, '_id' | 'communityCode' | 'householdId' | 'requestStamp'> | null,
+    refusals: AuditEntry[],
+  ): MemberResult {
+    if (existing && madeBySameRequest(actor, existing))
+      return { index: member.index, status: 'created', residentId: existing._id };
+    const visible = existing !== null && canAccessArea(actor.principal, existing.communityCode);
+    if (visible && existing.householdId === row.id && existing.communityCode === row.communityCode)
+      return { index: member.index, status: 'linked', residentId: existing._id };
+    const refusal = this.deps.registry.refusal(actor, member.resident.idHash, row.communityCode, existing);
+    if (refusal.audit) refusals.push(refusal.audit);
+    return {
+      index: member.index,
+      status: 'duplicate',
+      ...(refusal.residentId ? { residentId: refusal.residentId } : {}),
+      problem: rowProblem(
+        'duplicate',
+        409,
+        [],
+        !visible
+          ? refusal.error.message
+          : existing.householdId
+            ? 'this person is already registered in another household'
+            : 'this person is already registered; add them to the household with POST /v1/households/{id}/members',
+      ),
+    };
+  }
+}
+
+/**
+ * What a person's current facts change in a household, named as the request that changed the
+ * person names it, with the start that request gives the change: joined or left (when they last
+ * changed), a new employment status (when it began), or other facts (capacity, name).
+ */
+export function changeOfMember(
+  household: HouseholdDocument,
+  person: ResidentDocument,
+): { reason: string; at: Date } {
+  const changedAt = new Date(person.updatedAt);
+  if (person.householdId !== household._id) return { reason: 'member-left', at: changedAt };
+  const held = household.members.find((m) => m.residentId === person._id);
+  if (!held) return { reason: 'member-joined', at: changedAt };
+  if (held.employmentStatus !== person.employmentStatus) {
+    const since = person.statusSince ?? person.statusHistory.at(-1)?.since ?? person.createdAt;
+    return { reason: 'member-status', at: new Date(since) };
+  }
+  return { reason: 'member-capacity', at: changedAt };
+}
+
+/** The reason of the household's last status change when it ended zero-employment (its warnings then resolve). */
+function endOfZeroEmployment(household: HouseholdDocument): string | undefined {
+  if (household.status.zeroEmployment || household.statusHistory.length < 2) return undefined;
+  const [previous, last] = household.statusHistory.slice(-2);
+  return previous!.zeroEmployment && !last!.zeroEmployment ? last!.reason : undefined;
 }
 
 export function householdAuditView(h: HouseholdDocument): Record<string, unknown> {

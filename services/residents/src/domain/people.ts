@@ -1,7 +1,8 @@
 import { EmploymentStatusChangedSchema, ResidentProfileChangedSchema } from '@employment/contracts';
-import { AppError, assertInArea, type FieldProblem, type Principal } from '@employment/core';
+import { AppError, assertInArea, canAccessArea, type FieldProblem, type Principal } from '@employment/core';
 import { ageOn } from '@employment/identifiers';
 import { COLLECTIONS, type ResidentDocument, type StatusPeriod } from '../data-access/models.ts';
+import type { ResidentsRepository } from '../data-access/residents-repository.ts';
 import type { AreaRegistry } from './areas.ts';
 import {
   type Actor,
@@ -10,6 +11,7 @@ import {
   commitOne,
   insertAudit,
   LostRace,
+  madeBySameRequest,
   staleVersion,
   withRetries,
 } from './changes.ts';
@@ -70,6 +72,7 @@ const PROFILE_FIELDS = [
 /** Changes to a registered person: the declared profile, and the employment status with its history. */
 export class People {
   private readonly deps: {
+    repository: ResidentsRepository;
     writer: ChangeWriter;
     registry: Registry;
     households: Households;
@@ -184,8 +187,13 @@ export class People {
     if (since.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
       throw invalidField('/since', 'is in the future');
     }
-    const attempt = async (): Promise<{ after: ResidentDocument; changed: boolean }> => {
+    const attempt = async (): Promise<{ after: ResidentDocument; changed: boolean; since: Date }> => {
       const person = await this.deps.registry.find(actor.principal, residentId);
+      const last = person.statusHistory.at(-1);
+      if (last && madeBySameRequest(actor, last)) {
+        // Recorded by an earlier attempt of this request: its answer (and its household's step).
+        return { after: person, changed: true, since: new Date(last.since) };
+      }
       if (input.version !== undefined && input.version !== person.version) throw staleVersion(person.version);
       const ageProblem = checkStatusAge(input.status, ageOn(person.birthDate, now), '/status');
       if (ageProblem)
@@ -199,8 +207,10 @@ export class People {
       }
       const placementId = input.placementId ?? null;
       if (person.employmentStatus === input.status && (person.placementId ?? null) === placementId) {
-        return { after: person, changed: false };
+        return { after: person, changed: false, since };
       }
+      if (placementId && placementId !== person.placementId)
+        await this.requirePlacement(actor, placementId, person);
       const period: StatusPeriod = {
         status: input.status,
         since,
@@ -208,6 +218,7 @@ export class People {
         placementId,
         recordedBy: actor.principal.clientId,
         recordedAt: now,
+        ...(actor.requestStamp ? { requestStamp: actor.requestStamp } : {}),
       };
       const after: ResidentDocument = {
         ...person,
@@ -285,13 +296,26 @@ export class People {
         if (input.version !== undefined) throw staleVersion(person.version + 1);
         throw new LostRace();
       }
-      return { after, changed: true };
+      return { after, changed: true, since };
     };
-    const { after, changed } = input.version === undefined ? await withRetries(attempt) : await attempt();
+    const done = input.version === undefined ? await withRetries(attempt) : await attempt();
+    const { after, changed } = done;
     if (changed && after.householdId) {
-      await this.deps.households.syncMember(actor, after.householdId, after, 'member-status', since);
+      await this.deps.households.syncMember(actor, after.householdId, after, 'member-status', done.since);
     }
     return toResidentView(after);
+  }
+
+  /**
+   * A placement a status cites must be one the caller may see (404 otherwise, as reading it in
+   * jobs would answer) and the person's own: the registry knows placements from jobs' PlacementMade.
+   */
+  private async requirePlacement(actor: Actor, placementId: string, person: ResidentDocument): Promise<void> {
+    const placement = await this.deps.repository.findPlacement(placementId);
+    if (!placement || !canAccessArea(actor.principal, placement.communityCode))
+      throw new AppError('not-found', 'no such placement in your area');
+    if (placement.residentId !== person._id)
+      throw invalidField('/placementId', 'is a placement of another person');
   }
 
   async history(principal: Principal, residentId: string): Promise<StatusHistoryView[]> {

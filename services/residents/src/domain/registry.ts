@@ -13,7 +13,7 @@ import { type Change, newId } from '@employment/messaging';
 import { type AuditEntry, COLLECTIONS, type ResidentDocument } from '../data-access/models.ts';
 import type { ResidentsRepository } from '../data-access/residents-repository.ts';
 import { type AreaRegistry, rowProblem } from './areas.ts';
-import { type Actor, auditEntry, type ChangeWriter, insertAudit } from './changes.ts';
+import { type Actor, auditEntry, type ChangeWriter, insertAudit, madeBySameRequest } from './changes.ts';
 import { residentRegisteredPayload } from './events.ts';
 import type { Households } from './households.ts';
 import {
@@ -55,7 +55,11 @@ export class Registry {
     this.deps = deps;
   }
 
-  /** Registers one person; throws a problem for invalid input, a foreign area or a duplicate. */
+  /**
+   * Registers one person; throws a problem for invalid input, a foreign area or a duplicate. A
+   * retry of a keyed request whose earlier attempt stored the person answers as that attempt would
+   * have: the person, registered.
+   */
   async registerOne(actor: Actor, input: RegistrationInput): Promise<ResidentView> {
     const checked = checkRegistration(input, this.deps.now());
     if (!checked.ok)
@@ -77,13 +81,23 @@ export class Registry {
     }
     const { change, resident } = this.prepare(actor, registration);
     const [outcome] = await this.deps.writer.commit([change]);
-    if (outcome?.status === 'rejected') throw await this.duplicateError(actor.principal, resident.idHash);
-    if (resident.householdId) {
+    let stored = resident;
+    if (outcome?.status === 'rejected') {
+      const existing = await this.deps.repository.findByIdHash(resident.idHash);
+      if (!existing || !madeBySameRequest(actor, existing)) {
+        const refusal = this.refusal(actor, resident.idHash, registration.communityCode, existing);
+        if (refusal.audit) await this.deps.repository.recordAccess([refusal.audit]);
+        throw refusal.error;
+      }
+      stored = existing;
+    }
+    if (stored.householdId) {
+      // Also on a retry: the attempt that stored the person may have died before the household followed.
       await this.deps
         .households()
-        .syncMember(actor, resident.householdId, resident, 'member-joined', resident.createdAt);
+        .syncMember(actor, stored.householdId, stored, 'member-joined', new Date(stored.createdAt));
     }
-    return toResidentView(resident);
+    return toResidentView(stored);
   }
 
   /**
@@ -141,10 +155,13 @@ export class Registry {
     for (const code of unknown) {
       await this.deps.areas.requireCommunity(code).catch(() => missing.add(code));
     }
+    // The checks of a single registration into a household, once per (household, community,
+    // relation): the household is visible, of the same community, and has no other head.
+    const joinKey = (r: AcceptedRegistration) => `${r.householdId}/${r.communityCode}/${r.householdRelation}`;
     const households = new Map<string, Problem | undefined>();
     for (const { registration } of accepted) {
       const id = registration.householdId;
-      if (!id || households.has(`${id}/${registration.householdRelation}`)) continue;
+      if (!id || households.has(joinKey(registration))) continue;
       const problem = await this.deps
         .households()
         .checkJoin(principal, id, registration.communityCode, registration.householdRelation!)
@@ -152,8 +169,10 @@ export class Registry {
           () => undefined,
           (err: AppError) => rowProblem(err.problem, err.status, err.errors ?? [], err.message),
         );
-      households.set(`${id}/${registration.householdRelation}`, problem);
+      households.set(joinKey(registration), problem);
     }
+    /** Households whose head an earlier row of this batch becomes: a second head is refused as one request would be. */
+    const headTaken = new Set<string>();
 
     for (const { index, registration } of accepted) {
       if (missing.has(registration.communityCode)) {
@@ -170,9 +189,7 @@ export class Registry {
         };
         continue;
       }
-      const householdProblem = registration.householdId
-        ? households.get(`${registration.householdId}/${registration.householdRelation}`)
-        : undefined;
+      const householdProblem = registration.householdId ? households.get(joinKey(registration)) : undefined;
       if (householdProblem) {
         results[index] = { index, status: 'invalid', problem: householdProblem };
         continue;
@@ -187,33 +204,60 @@ export class Registry {
         };
         continue;
       }
+      if (registration.householdRelation === 'head') {
+        if (headTaken.has(registration.householdId!)) {
+          const detail = 'the household already has a head (户主)';
+          results[index] = {
+            index,
+            status: 'invalid',
+            problem: rowProblem('validation-failed', 400, [
+              { in: 'body', pointer: '/householdRelation', detail },
+            ]),
+          };
+          continue;
+        }
+        headTaken.add(registration.householdId!);
+      }
       seen.set(prepared.resident.idHash, index);
       pending.push({ index, ...prepared });
     }
 
     const outcomes = await this.deps.writer.commit(pending.map((p) => p.change));
+    /** People who join a household: as just stored, or (a retry's) the id of an earlier attempt's record. */
+    const joined: Array<ResidentDocument | string> = [];
+    const refusals: AuditEntry[] = [];
     await Promise.all(
       pending.map(async (p, i) => {
         if (outcomes[i]?.status === 'applied') {
           results[p.index] = { index: p.index, status: 'created', residentId: p.resident._id };
+          if (p.resident.householdId) joined.push(p.resident);
           return;
         }
         const existing = await this.deps.repository.findIdByIdHash(p.resident.idHash);
-        const visible = existing && canAccessArea(principal, existing.communityCode);
+        if (existing && madeBySameRequest(actor, existing)) {
+          // Stored by an earlier attempt of this request (it died before answering): created.
+          results[p.index] = { index: p.index, status: 'created', residentId: existing._id };
+          if (existing.householdId) joined.push(existing._id);
+          return;
+        }
+        const refusal = this.refusal(actor, p.resident.idHash, p.resident.communityCode, existing);
+        if (refusal.audit) refusals.push(refusal.audit);
         results[p.index] = {
           index: p.index,
           status: 'duplicate',
-          ...(visible ? { residentId: existing._id } : {}),
-          problem: rowProblem('duplicate', 409, [], 'this person is already registered'),
+          ...(refusal.residentId ? { residentId: refusal.residentId } : {}),
+          problem: rowProblem('duplicate', 409, [], refusal.error.message),
         };
       }),
     );
-    for (const p of pending.filter(
-      (_, i) => outcomes[i]?.status === 'applied' && pending[i]!.resident.householdId,
-    )) {
-      await this.deps
-        .households()
-        .syncMember(actor, p.resident.householdId!, p.resident, 'member-joined', now);
+    if (refusals.length > 0) await this.deps.repository.recordAccess(refusals);
+    for (const p of joined) {
+      const person = typeof p === 'string' ? await this.deps.repository.findById(p) : p;
+      if (person?.householdId) {
+        await this.deps
+          .households()
+          .syncMember(actor, person.householdId, person, 'member-joined', new Date(person.createdAt));
+      }
     }
 
     const final = results as BatchRowResult[];
@@ -256,6 +300,7 @@ export class Registry {
       createdAt: now,
       createdBy: actor.principal.clientId,
       updatedAt: now,
+      ...(actor.requestStamp ? { requestStamp: actor.requestStamp } : {}),
     };
     const change = this.deps.writer.change(
       [
@@ -285,14 +330,36 @@ export class Registry {
     return { change, resident };
   }
 
-  async duplicateError(principal: Principal, idHash: string): Promise<AppError> {
-    const existing = await this.deps.repository.findIdByIdHash(idHash);
-    const visible = existing && canAccessArea(principal, existing.communityCode);
-    return new AppError(
+  /**
+   * The answer to a registration refused because the ID number is registered already. A
+   * uniqueness refusal cannot be hidden (README, "Registering someone registered elsewhere"), so it
+   * says the same whichever area holds the person: no area, and the person's id only to a caller
+   * who may see them. An attempt on someone of another area is audited with the ID number's hash.
+   */
+  refusal(
+    actor: Actor,
+    idHash: string,
+    requestedCommunity: string,
+    existing: Pick<ResidentDocument, '_id' | 'communityCode'> | null,
+  ): { error: AppError; residentId?: string; audit?: AuditEntry } {
+    const visible = existing && canAccessArea(actor.principal, existing.communityCode);
+    const error = new AppError(
       'duplicate',
-      visible ? 'this person is already registered' : 'this person is already registered in another area',
+      'this person is already registered',
       visible ? { extensions: { residentId: existing._id } } : {},
     );
+    if (visible) return { error, residentId: existing._id };
+    const audit = auditEntry(
+      actor,
+      'resident.registration-refused',
+      existing
+        ? { type: 'resident', id: existing._id, communityCode: existing.communityCode }
+        : { type: 'national-id', id: idHash, communityCode: null },
+      null,
+      { idHash, requestedCommunityCode: requestedCommunity, reason: 'registered in another area' },
+      this.deps.now(),
+    );
+    return { error, audit };
   }
 
   /** Reads one person, answering 404 for one outside the caller's area. The read is audited. */
@@ -336,6 +403,7 @@ export function auditView(resident: ResidentDocument): Record<string, unknown> {
     idCipher: _c,
     idHash: _h,
     statusHistory: _s,
+    requestStamp: _r,
     ...rest
   } = resident as ResidentDocument & {
     _changes?: unknown;

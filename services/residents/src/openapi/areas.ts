@@ -157,7 +157,7 @@ export const areaPaths = {
       tags: ['areas'],
       summary: 'Import up to 1,000 nodes of the administrative tree',
       description:
-        'City (市), districts (区), streets (街道), communities (社区) and buildings (楼院), parents before children. Each row gets its own result: `created`, `renamed` (same code, new name), `unchanged`, `invalid` or `forbidden`; rerunning a file is harmless. Publishes AreaDefined / AreaChanged. Role `areas:write`, area covering each node.',
+        'City (市), districts (区), streets (街道), communities (社区) and buildings (楼院), parents before children. Each row gets its own result: `created`, `renamed` (same code, new name), `unchanged`, `invalid` or `forbidden`; rerunning a file is harmless, and a retry with the same `Idempotency-Key` answers what a failed attempt defined or renamed as `created` or `renamed`. Each row gets what `PUT /v1/areas/{code}` would answer. Publishes AreaDefined / AreaChanged. Role `areas:write`, area covering each node.',
       parameters: [idempotencyKey],
       requestBody: body(ref('AreaBatch')),
       responses: { ...ok('One result per row.', ref('AreaBatchResult')), ...errors, ...keyReused },

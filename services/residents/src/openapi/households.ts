@@ -95,7 +95,11 @@ export const householdSchemas = {
         properties: {
           received: { type: 'integer' },
           created: { type: 'integer' },
-          duplicate: { type: 'integer' },
+          duplicate: { type: 'integer', description: 'Reruns into a household of the caller’s that exists.' },
+          conflict: {
+            type: 'integer',
+            description: 'Rows naming a household that exists and is not the caller’s to add to (409).',
+          },
           invalid: { type: 'integer' },
           forbidden: { type: 'integer' },
           people: {
@@ -116,7 +120,7 @@ export const householdSchemas = {
           required: ['index', 'status'],
           properties: {
             index: { type: 'integer' },
-            status: { type: 'string', enum: ['created', 'duplicate', 'invalid', 'forbidden'] },
+            status: { type: 'string', enum: ['created', 'duplicate', 'conflict', 'invalid', 'forbidden'] },
             householdId: { type: 'string' },
             problem: ref('Problem'),
             members: {
@@ -299,7 +303,7 @@ export const householdPaths = {
       tags: ['households'],
       summary: 'Register a household (家庭/户)',
       description:
-        'In a community of the tree (and a building of it, if given); registered people of the same community can join at once. Publishes HouseholdRegistered and HouseholdStatusChanged (version 1). Role `residents:write`.',
+        'In a community of the tree (and a building of it, if given); registered people of the same community can join at once. Without an `id`, a request with an `Idempotency-Key` gets the same one on every attempt, so a retry after a failed attempt finds the household that attempt created. Publishes HouseholdRegistered and HouseholdStatusChanged (version 1). Role `residents:write`.',
       parameters: [idempotencyKey],
       requestBody: body(ref('HouseholdCreation')),
       responses: {
@@ -316,7 +320,7 @@ export const householdPaths = {
       tags: ['households'],
       summary: 'Register households with their people (survey sheets, district systems)',
       description:
-        'Up to 1,000 households and 1,000 people per request. The people are registered first, each checked on its own; then every household with the members stored. A household with an invalid member is refused whole. A rerun is safe: people a first run stored are `linked` to the household named by the same id. Status is derived on the spot: a zero-employment household raises its warning and gets a tracking card.',
+        'Up to 1,000 households and 1,000 people per request. The people are registered first, each checked on its own; then every household with the members stored. A household with an invalid member is refused whole. Each row is held to what the single requests enforce: an `id` naming a household that exists is refused with 409 (`conflict`, nothing of the row stored) unless it is the caller’s own household of the row’s community, which a rerun adds to (`duplicate`) under the rules of `POST /v1/households/{id}/members` (one head); people a first run stored there are `linked`. Retried with the same `Idempotency-Key` after a failed attempt, rows and people that attempt stored are `created`. Status is derived on the spot: a zero-employment household raises its warning and gets a tracking card.',
       parameters: [idempotencyKey],
       requestBody: body(ref('HouseholdBatch')),
       responses: {

@@ -166,7 +166,12 @@ export const peopleSchemas = {
           'When the new status began (default: now); not in the future, not before the current status began.',
       },
       reason: { type: 'string', maxLength: 200, examples: ['survey', 'declaration', 'placement'] },
-      placementId: { type: 'string', maxLength: 100 },
+      placementId: {
+        type: 'string',
+        maxLength: 100,
+        description:
+          'The jobs placement behind the status: one of the person’s own, known to the registry from PlacementMade (404 when the caller’s area cannot see it, 400 when it is someone else’s).',
+      },
     },
   },
   EmploymentPeriod: {
@@ -263,7 +268,7 @@ export const peoplePaths = {
       tags: ['residents'],
       summary: 'Register one person (申报登记)',
       description:
-        'Validates the national ID (GB 11643), derives sex and birth date from it and refuses a registration that contradicts them. The community must be a community of the area tree. A person already in the registry (whatever the spelling of the number) is refused with 409. With `householdId` the person joins that household (same community). Publishes ResidentRegistered. Role `residents:write`, area covering the community.',
+        'Validates the national ID (GB 11643), derives sex and birth date from it and refuses a registration that contradicts them. The community must be a community of the area tree. A person already in the registry (whatever the spelling of the number) is refused with 409, said the same whichever area holds them (an attempt on someone of another area is audited for that area); a retry with the same `Idempotency-Key` of a request whose earlier attempt stored the person answers 201 with them. With `householdId` the person joins that household (same community). Publishes ResidentRegistered. Role `residents:write`, area covering the community.',
       parameters: [idempotencyKey],
       requestBody: body(ref('ResidentRegistration')),
       responses: {
@@ -284,7 +289,7 @@ export const peoplePaths = {
       tags: ['residents'],
       summary: 'Register up to 1,000 people at once',
       description:
-        'For survey teams and district systems. Each row is checked and stored on its own: the answer has one result per row, in order (`created`, `duplicate`, `invalid` or `forbidden`), so a bad row never blocks the others. Publishes one ResidentRegistered per created row. People with their households go through `POST /v1/households/batch`.',
+        'For survey teams and district systems. Each row is checked and stored on its own: the answer has one result per row, in order (`created`, `duplicate`, `invalid` or `forbidden`), so a bad row never blocks the others. A row gets the answer its single `POST /v1/residents` would get (a household of another area or community, a second head of one household: refused). Retried with the same `Idempotency-Key` after a failed attempt, rows that attempt stored are `created`. Publishes one ResidentRegistered per created row. People with their households go through `POST /v1/households/batch`.',
       parameters: [idempotencyKey],
       requestBody: body(ref('BatchRegistration')),
       responses: { ...ok('One result per row.', ref('BatchResult')), ...errors, ...keyReused },
@@ -344,7 +349,7 @@ export const peoplePaths = {
       responses: {
         ...ok('The person after the change.', ref('Resident')),
         ...errors,
-        ...notFound('No such person'),
+        ...notFound('No such person, or no such placement, in the caller’s area'),
         ...conflict('The version is stale.'),
         ...keyReused,
       },

@@ -5,11 +5,13 @@ import {
   ResidentProfileChangedSchema,
   WarningRaisedSchema,
 } from '@employment/contracts';
+import { PiiProtector } from '@employment/core';
 import { buildEvent } from '@employment/messaging';
 import { eventually, KafkaProbe, sleep, testProducer } from '@employment/testing';
 import type { ResidentsConfig } from '../../src/config.ts';
 import type { ResidentDocument } from '../../src/data-access/models.ts';
 import { residentProfileChangedPayload, timestamp } from '../../src/domain/events.ts';
+import { ResidentsApp } from '../../src/service.ts';
 import {
   buildingOf,
   changeStatus,
@@ -207,6 +209,95 @@ describe('households: members and the status derived from them', () => {
     await changeStatus(service, token, wife.id, 'flexibly-employed');
     const after = await service.request('GET', `/v1/households/${household.id}`, { token });
     expect(after.body).toMatchObject({ zeroEmployment: false, doubleUnemployed: false });
+    const resolved = await service.request('GET', `/v1/warnings/${warning.id}`, { token });
+    expect(resolved.body).toMatchObject({
+      state: 'resolved',
+      resolution: 'a member of working age found work',
+      resolvedBy: `district-${DISTRICT_A}`,
+    });
+    expect(await openWarnings(community, household.id)).toEqual([]);
+  });
+
+  it('when the follower handles an older event of a member while a request is between the member’s write and the household’s, then the household and its warnings come out as the request makes them', async () => {
+    const { community, wife, household } = await family({ husband: 'unemployed', wife: 'laid-off' });
+    const [warning] = await openWarnings(community, household.id);
+    expect(warning.kind).toBe('zero-employment-household');
+    const current = await service.request('GET', `/v1/residents/${wife.id}`, { token });
+
+    // The request runs on a domain of its own over the same store, held once the wife is written
+    // and before her household follows: the window in which the follower may get there first.
+    const request = new ResidentsApp(
+      service.runtime,
+      new PiiProtector({
+        encryptionKeyBase64: config.PII_ENCRYPTION_KEY,
+        keyVersion: config.PII_KEY_VERSION,
+        hashKeyBase64: config.PII_HASH_KEY,
+      }),
+      {},
+    );
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let written = () => {};
+    const personWritten = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    const followHousehold = request.households.syncMember.bind(request.households);
+    request.households.syncMember = async (...args) => {
+      written();
+      await held;
+      return followHousehold(...args);
+    };
+    const caller = {
+      principal: {
+        clientId: `district-${DISTRICT_A}`,
+        subject: `district-${DISTRICT_A}`,
+        roles: new Set(['residents:write']),
+        areas: [DISTRICT_A],
+      },
+      requestId: 'the-request',
+    };
+    const changed = request.people.changeStatus(caller, wife.id, {
+      status: 'flexibly-employed',
+      version: current.body.version,
+    });
+    await personWritten;
+
+    // Meanwhile an older event of the wife, her joining, reaches the follower (a consumer behind).
+    const stored = (await service.runtime.store
+      .collection('residents')
+      .findOne({ _id: wife.id } as never)) as unknown as ResidentDocument;
+    await redeliver(
+      buildEvent('residents', {
+        topic: config.RESIDENTS_EVENTS_TOPIC,
+        subject: wife.id,
+        communityCode: community,
+        schema: ResidentProfileChangedSchema,
+        payload: residentProfileChangedPayload(
+          { ...stored, employmentStatus: 'laid-off', version: 2 },
+          community,
+          ['householdId', 'householdRelation'],
+          `district-${DISTRICT_A}`,
+          null,
+        ),
+      }),
+    );
+    const followed = await eventually(
+      async () => {
+        const res = await service.request('GET', `/v1/households/${household.id}`, { token });
+        return res.body.zeroEmployment === false ? res.body : undefined;
+      },
+      { what: 'the follower to bring the household up to date first' },
+    );
+    release();
+    await changed;
+
+    // As the request makes it, whoever wrote it: the reason, the time, the warning's resolution.
+    expect(followed.statusHistory.at(-1)).toMatchObject({ zeroEmployment: false, reason: 'member-status' });
+    expect(followed.version).toBe(household.version + 1);
+    const after = await service.request('GET', `/v1/households/${household.id}`, { token });
+    expect(after.body.version).toBe(household.version + 1);
     const resolved = await service.request('GET', `/v1/warnings/${warning.id}`, { token });
     expect(resolved.body).toMatchObject({
       state: 'resolved',
@@ -579,6 +670,7 @@ describe('households: members and the status derived from them', () => {
       received: 4,
       created: 1,
       duplicate: 0,
+      conflict: 0,
       invalid: 2,
       forbidden: 1,
       people: { created: 2, linked: 0, duplicate: 0, invalid: 1 },

@@ -11,6 +11,7 @@ import type { ResidentsConfig } from '../../src/config.ts';
 import {
   changeStatus,
   DISTRICT_A,
+  DISTRICT_B,
   dropDatabase,
   newCommunity,
   type RunningResidents,
@@ -323,5 +324,53 @@ describe('jobs events: placements and placements that end', () => {
       { what: "the stranger's placement to be handled", timeoutMs: 30_000 },
     );
     expect((await service.request('GET', `/v1/residents/${stranger.id}`, { token })).status).toBe(404);
+  });
+
+  it('when a status change cites a placement, then it must be one the caller may see (404 otherwise) and the person’s own', async () => {
+    const tokenB = await auth.token(DISTRICT_B);
+    const placedBy = async (tokenOf: string, district: string) => {
+      const person = await registerPerson(service, tokenOf, { communityCode: newCommunity(district) });
+      const placementId = newId();
+      await publish(placementMade(placementId, person, ''));
+      await eventually(
+        async () =>
+          (await service.request('GET', `/v1/residents/${person.id}`, { token: tokenOf })).body
+            .placementId === placementId,
+        { what: 'the placement to reach the registry', timeoutMs: 30_000 },
+      );
+      return { person, placementId };
+    };
+    const ofB = await placedBy(tokenB, DISTRICT_B);
+    const ofA = await placedBy(token, DISTRICT_A);
+    const person = await registerPerson(service, token, { communityCode: newCommunity(DISTRICT_A) });
+    const cite = (placementId: string) =>
+      service.request('POST', `/v1/residents/${person.id}/employment-status`, {
+        token,
+        body: { status: 'employed', placementId, version: 1 },
+      });
+
+    const foreign = await cite(ofB.placementId);
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.detail).toBe('no such placement in your area');
+    const unknown = await cite(newId());
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({ ...foreign.body, instance: unknown.body.instance });
+    const someoneElses = await cite(ofA.placementId);
+    expect(someoneElses.status).toBe(400);
+    expect(someoneElses.body.errors).toEqual([
+      { in: 'body', pointer: '/placementId', detail: 'is a placement of another person' },
+    ]);
+    const unchanged = await service.request('GET', `/v1/residents/${person.id}`, { token });
+    expect(unchanged.body).toMatchObject({ employmentStatus: 'unemployed', placementId: null, version: 1 });
+
+    // The person's own placement, cited by their district (the job lost, then found again).
+    const own = await placedBy(token, DISTRICT_A);
+    const lost = await changeStatus(service, token, own.person.id, 'unemployed');
+    const again = await service.request('POST', `/v1/residents/${own.person.id}/employment-status`, {
+      token,
+      body: { status: 'employed', placementId: own.placementId, version: lost.version },
+    });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ employmentStatus: 'employed', placementId: own.placementId });
   });
 });

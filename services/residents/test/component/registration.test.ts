@@ -4,6 +4,7 @@ import { eventually, KafkaProbe, sleep } from '@employment/testing';
 import type { ResidentsConfig } from '../../src/config.ts';
 import {
   DISTRICT_A,
+  DISTRICT_B,
   dropDatabase,
   newCommunity,
   newNationalId,
@@ -119,6 +120,94 @@ describe('resident registration', () => {
       status: 409,
       residentId: first.body.id,
     });
+  });
+
+  it('when someone registers a person held in another area, then the answer is the same whichever area holds them, says no area, and the attempt is audited for the holder', async () => {
+    const city = await auth.issuer.token({
+      clientId: 'city-registry',
+      roles: ['residents:read', 'residents:write', 'areas:write'],
+      areas: ['*'],
+    });
+    // A third district, so the person can be held in two different areas other than B's.
+    const districtC = '420104';
+    for (const code of [districtC, `${districtC}001`, `${districtC}001001`]) {
+      const node = await service.request('PUT', `/v1/areas/${code}`, {
+        token: city,
+        body: { name: `区域${code}` },
+      });
+      expect([200, 201]).toContain(node.status);
+    }
+    const inA = registration({ communityCode: newCommunity(DISTRICT_A) });
+    const inC = registration({ communityCode: `${districtC}001001` });
+    const heldInA = await service.request('POST', '/v1/residents', { token, body: inA });
+    const heldInC = await service.request('POST', '/v1/residents', { token: city, body: inC });
+    expect([heldInA.status, heldInC.status]).toEqual([201, 201]);
+
+    const tokenB = await auth.token(DISTRICT_B);
+    const communityB = newCommunity(DISTRICT_B);
+    const tryA = await service.request('POST', '/v1/residents', {
+      token: tokenB,
+      body: { ...inA, communityCode: communityB },
+    });
+    const tryC = await service.request('POST', '/v1/residents', {
+      token: tokenB,
+      body: { ...inC, communityCode: communityB },
+    });
+    expect([tryA.status, tryC.status]).toEqual([409, 409]);
+    const { instance: _a, ...answerA } = tryA.body;
+    const { instance: _c, ...answerC } = tryC.body;
+    expect(answerA).toEqual(answerC);
+    expect(answerA).toEqual({
+      type: 'urn:employment:problem:duplicate',
+      title: expect.any(String),
+      status: 409,
+      detail: 'this person is already registered',
+    });
+    for (const [answer, held] of [
+      [tryA.body, heldInA.body],
+      [tryC.body, heldInC.body],
+    ]) {
+      const text = JSON.stringify(answer);
+      expect(text).not.toContain(held.id);
+      expect(text).not.toContain(held.communityCode.slice(0, 6));
+    }
+    // A lookup by B says nothing either; a batch row says what the single request says.
+    const lookup = await service.request('POST', '/v1/residents/lookup', {
+      token: tokenB,
+      body: { nationalId: inA.nationalId },
+    });
+    expect(lookup.status).toBe(404);
+    const batch = await service.request('POST', '/v1/residents/batch', {
+      token: tokenB,
+      body: { residents: [{ ...inA, communityCode: communityB }] },
+    });
+    expect(batch.body.results[0]).toEqual({
+      index: 0,
+      status: 'duplicate',
+      problem: expect.objectContaining({ status: 409, detail: 'this person is already registered' }),
+    });
+
+    // The holder's district sees who tried, when, with which ID number (by its hash, never the number).
+    const trail = await service.request('GET', `/v1/audit-log?subjectId=${heldInA.body.id}`, { token });
+    const attempts = trail.body.items.filter(
+      (e: { action: string }) => e.action === 'resident.registration-refused',
+    );
+    expect(attempts).toHaveLength(2); // the single request and the batch row
+    expect(attempts[0]).toMatchObject({
+      actor: `district-${DISTRICT_B}`,
+      subjectType: 'resident',
+      subjectId: heldInA.body.id,
+      communityCode: inA.communityCode,
+      after: { idHash: expect.stringMatching(/^.{20,}$/), requestedCommunityCode: communityB },
+    });
+    expect(new Date(attempts[0].at).getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(attempts[1].after.idHash).toBe(attempts[0].after.idHash);
+    expect(JSON.stringify(attempts)).not.toContain(inA.nationalId);
+    // B's own trail of the person: nothing to read (not in B's area).
+    const seenByB = await service.request('GET', `/v1/audit-log?subjectId=${heldInA.body.id}`, {
+      token: tokenB,
+    });
+    expect(seenByB.body.items).toEqual([]);
   });
 
   it('when a batch mixes good, bad, duplicate and foreign rows, then each row gets its own result and only good rows are stored', async () => {

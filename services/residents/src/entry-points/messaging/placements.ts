@@ -16,7 +16,8 @@ function clamp(date: Date, notBefore: Date, notAfter: Date): Date {
 }
 
 /**
- * What the jobs service's placements mean for the registry: a placement makes the person
+ * What the jobs service's placements mean for the registry: a placement is noted (whose it is,
+ * in which community: a status change citing it is checked against that) and makes the person
  * employed (which recomputes the household and resolves its zero-employment warnings); a
  * placement that ends within six months raises the "lost the job within six months" warning and,
  * if it was the job the person held, makes them unemployed again. Replays change nothing: the
@@ -42,6 +43,13 @@ export function placementsConsumer(deps: {
           logger.debug({ residentId: event.residentId }, 'placement of a person this registry does not hold');
           return;
         }
+        // Known from now on: a status change citing it is checked against it (whose, which area).
+        await deps.repository.recordPlacement({
+          _id: event.placementId,
+          residentId: person._id,
+          communityCode: event.communityCode || person.communityCode,
+          at: envelopeOccurredAt(envelope),
+        });
         if (person.employmentStatus === 'employed' && person.placementId === event.placementId) return;
         const actor = systemActor('residents:placements', envelope.eventId);
         const now = deps.now();
