@@ -48,8 +48,8 @@ const source = (file) => {
   return existsSync(path) ? readFileSync(path, 'utf8') : '';
 };
 
-// The kit's own configuration schema, to check that what the chart renders is what a service accepts.
-const kitConfig = await import(pathToFileURL(join(root, 'packages/kit/src/config.ts')).href);
+// The shared configuration schema (core's), to check that what the chart renders is what a service accepts.
+const kitConfig = await import(pathToFileURL(join(root, 'packages/core/src/config.ts')).href);
 /** Credentials the chart takes from Secrets, as stand-ins, so a ConfigMap can be checked alone. */
 const SECRET_STAND_INS = {
   MONGODB_URL: 'mongodb://stand-in:27017',
