@@ -48,8 +48,8 @@ const source = (file) => {
   return existsSync(path) ? readFileSync(path, 'utf8') : '';
 };
 
-// The kit's own configuration schema, to check that what the chart renders is what a service accepts.
-const kitConfig = await import(pathToFileURL(join(root, 'packages/kit/src/config.ts')).href);
+// The shared configuration schema (core's), to check that what the chart renders is what a service accepts.
+const kitConfig = await import(pathToFileURL(join(root, 'packages/core/src/config.ts')).href);
 /** Credentials the chart takes from Secrets, as stand-ins, so a ConfigMap can be checked alone. */
 const SECRET_STAND_INS = {
   MONGODB_URL: 'mongodb://stand-in:27017',
@@ -120,15 +120,13 @@ const CONSUMER_NAMING = {
   },
 };
 
-// The API path prefixes a service serves: the first segment after /v1/ of every path literal in
-// services/<name>/src/entry-points/http.
+// The API path prefixes a service serves: `/v1/<first segment>` of every path of its HTTP API as
+// committed in services/<name>/api-surface.txt (a unit test keeps that file equal to the service's
+// OpenAPI document, and the service's component tests keep the document equal to its routes).
 const apiPrefixes = (svc) => {
-  const dir = join(root, 'services', svc, 'src', 'entry-points', 'http');
-  if (!existsSync(dir)) return [];
+  const surface = source(`services/${svc}/api-surface.txt`);
   const found = new Set();
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
-    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/['"`](\/v1\/[A-Za-z0-9._~-]+)/g)) found.add(m[1]);
-  }
+  for (const m of surface.matchAll(/^[A-Z]+ (\/v1\/[A-Za-z0-9._~-]+)/gm)) found.add(m[1]);
   return [...found].sort();
 };
 
@@ -150,12 +148,13 @@ function checkRepository() {
   const counter = checker('repository');
   const { check } = counter;
 
-  // Every folder of services/ with a Dockerfile is a service of the chart, and the other way round.
-  const withDockerfile = readdirSync(join(root, 'services'), { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(root, 'services', d.name, 'Dockerfile')))
+  // Every service of the repository (a folder services/<name> with a src/main.ts, services/_*
+  // left out; the one Dockerfile builds each) is a service of the chart, and the other way round.
+  const inRepository = readdirSync(join(root, 'services'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('_') && existsSync(join(root, 'services', d.name, 'src', 'main.ts')))
     .map((d) => d.name);
-  for (const dir of withDockerfile) check(services.includes(dir), `services/${dir} has a Dockerfile but no entry in values.yaml services`);
-  for (const svc of services) check(withDockerfile.includes(svc), `values.yaml services.${svc} has no services/${svc}/Dockerfile`);
+  for (const dir of inRepository) check(services.includes(dir), `services/${dir} is a service but has no entry in values.yaml services`);
+  for (const svc of services) check(inRepository.includes(svc), `values.yaml services.${svc} has no services/${svc}/src/main.ts`);
 
   const owners = {};
   for (const svc of services) {
@@ -163,7 +162,7 @@ function checkRepository() {
 
     // The Ingress paths are exactly the API prefixes the code serves.
     const prefixes = apiPrefixes(svc);
-    check(prefixes.length > 0, `services/${svc}: no /v1/ routes found under src/entry-points/http`);
+    check(prefixes.length > 0, `services/${svc}: no /v1/ path in services/${svc}/api-surface.txt`);
     const paths = v.ingress?.paths ?? [];
     check(
       sameSet(paths, prefixes) && paths.length === new Set(paths).size,

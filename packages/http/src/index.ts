@@ -1,4 +1,5 @@
 export * from './app.ts';
+export * from './audit-log.ts';
 export * from './contract.ts';
 export * from './idempotency.ts';
 export * from './jwt.ts';

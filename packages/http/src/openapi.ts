@@ -255,6 +255,10 @@ export class OpenApiValidator {
       const key = param.in === 'header' ? param.name.toLowerCase() : param.name;
       let value = source[key];
       if (value === undefined) {
+        // An absent query value takes its schema's default, as the operation's zod schema promises
+        // the handler bound to it (e.g. `limit`).
+        if (param.in === 'query' && param.schema && 'default' in param.schema)
+          request.query[key] = structuredClone(param.schema.default);
         if (param.required)
           problems.push({
             in: param.in as FieldProblem['in'],

@@ -82,6 +82,8 @@ export function registerKitModels(connection: Connection): void {
     { collection: 'audit_log', strict: false, versionKey: false },
   );
   audit.index({ subjectId: 1, at: 1 }, { name: 'subject_at' });
+  // The audit log's query: one subject's entries in id (creation) order.
+  audit.index({ subjectId: 1, _id: 1 }, { name: 'subject_id' });
   audit.index({ actor: 1, at: 1 }, { name: 'actor_at' });
   connection.model('AuditEntry', audit);
 }

@@ -1,5 +1,7 @@
 // Prints a bearer token from the local issuer, for trying the API by hand.
 // usage: node token-cli.ts <key-file> [--client ID] [--subject ID] [--area CODE]... [--role ROLE]... [--ttl SECONDS]
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalIssuer } from '@employment/http';
 
@@ -32,7 +34,16 @@ const token = await issuer.token({
   clientId: values.client,
   ...(values.subject ? { subject: values.subject } : {}),
   areas: values.area ?? [values.client.match(/\d{6,12}$/)?.[0] ?? '420102'],
-  roles: values.role ?? ['residents:read', 'residents:write', 'jobs:read', 'jobs:write'],
+  roles: values.role ?? everyServiceRole(),
   ttlSeconds,
 });
 process.stdout.write(`${token}\n`);
+
+/** By default a token may read and write in every service of the repository (services/_* left out). */
+function everyServiceRole(): string[] {
+  const services = join(import.meta.dirname, '..', '..', '..', 'services');
+  return readdirSync(services)
+    .filter((name) => !name.startsWith('_') && existsSync(join(services, name, 'src', 'main.ts')))
+    .sort()
+    .flatMap((name) => [`${name}:read`, `${name}:write`]);
+}
