@@ -2,6 +2,7 @@ import {
   CertificateCheckedSchema,
   CertificateIssuedSchema,
   CertificateRevokedSchema,
+  DepartureReasonSchema,
   type EducationName,
   type EmploymentStatusChanged,
   EmploymentStatusChangedSchema,
@@ -12,6 +13,7 @@ import {
   HouseholdRelationSchema,
   HouseholdStatusChangedSchema,
   hardshipFromPb,
+  ResidentDepartedSchema,
   type ResidentProfileChanged,
   ResidentProfileChangedSchema,
   type ResidentRegistered,
@@ -79,6 +81,9 @@ export interface PersonRecord {
   registeredAt: Date | null;
   profileVersion: number;
   statusVersion: number;
+  /** The day the person died or moved out of the city (ResidentDeparted); final once set. */
+  departedOn: IsoDate | null;
+  departureReason: 'died' | 'moved-out-of-city' | null;
 }
 
 /** A household's zero-employment status (零就业家庭), as its last HouseholdStatusChanged says. */
@@ -147,6 +152,8 @@ const unknownPerson = (communityCode: string): Omit<PersonRecord, '_id'> => ({
   registeredAt: null,
   profileVersion: 0,
   statusVersion: 0,
+  departedOn: null,
+  departureReason: null,
 });
 
 function profileOf(event: ResidentRegistered | ResidentProfileChanged) {
@@ -257,6 +264,24 @@ export class PeopleProjection {
         requireFields(ctx, { residentId: event.residentId, communityCode: event.communityCode });
         requireVersion(ctx, event.version);
         await applyFact(this.people, statusChangeFact(event, envelopeOccurredAt(ctx.envelope)));
+      },
+      [ResidentDepartedSchema.typeName]: async (ctx) => {
+        const event = decodePayload(ResidentDepartedSchema, ctx.envelope);
+        requireFields(ctx, { residentId: event.residentId, communityCode: event.communityCode });
+        const departure = {
+          departedOn: dateOf(event.departedOn),
+          departureReason: enumName(DepartureReasonSchema, event.reason) as PersonRecord['departureReason'],
+        };
+        requireFields(ctx, {
+          departedOn: departure.departedOn ?? '',
+          reason: departure.departureReason ?? '',
+        });
+        // Final: the first departure recorded stands, a repeat or a late copy changes nothing.
+        await applyFact(this.people, {
+          id: event.residentId,
+          created: { ...unknownPerson(event.communityCode), ...departure },
+          facets: [{ guard: { departedOn: null }, set: departure }],
+        });
       },
       [HouseholdStatusChangedSchema.typeName]: async (ctx) => {
         const event = decodePayload(HouseholdStatusChangedSchema, ctx.envelope);

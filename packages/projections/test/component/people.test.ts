@@ -4,12 +4,14 @@ import {
   CertificateCheckedSchema,
   CertificateIssuedSchema,
   CertificateRevokedSchema,
+  DepartureReason,
   Education,
   EmploymentStatus,
   EmploymentStatusChangedSchema,
   HardshipCategory,
   HouseholdRelation,
   HouseholdStatusChangedSchema,
+  ResidentDepartedSchema,
   ResidentProfileChangedSchema,
   ResidentRegisteredSchema,
   Sex,
@@ -105,7 +107,45 @@ async function handledUpTo(key: string): Promise<void> {
 const stored = (collection: string, id: string) =>
   harness.store.collection(collection).findOne({ _id: id } as never);
 
+const departed = (residentId: string, reason: DepartureReason, day: number, version: number) =>
+  harness.event('residents', ResidentDepartedSchema, residentId, COMMUNITY, {
+    residentId,
+    communityCode: COMMUNITY,
+    reason,
+    departedOn: { year: 2026, month: 11, day },
+    version,
+    recordedBy: 'district-test',
+  });
+
 describe('the people read model', () => {
+  it('when a person departs, then the first departure recorded stands whatever arrives after it', async () => {
+    const id = randomUUID();
+    await harness.publish(registered(id), departed(id, DepartureReason.DIED, 20, 2));
+    const person = await eventually(async () => {
+      const p = await people.person(id);
+      return p?.departedOn ? p : undefined;
+    });
+    expect(person).toMatchObject({ departedOn: '2026-11-20', departureReason: 'died', fullName: '王秀英' });
+    // A second, different departure (a late copy of another record) changes nothing.
+    await harness.publish(departed(id, DepartureReason.MOVED_OUT_OF_CITY, 25, 3));
+    await handledUpTo(id);
+    expect(await people.person(id)).toMatchObject({ departedOn: '2026-11-20', departureReason: 'died' });
+  });
+
+  it('when a departure arrives before the registration, then both are kept', async () => {
+    const id = randomUUID();
+    await harness.publish(departed(id, DepartureReason.MOVED_OUT_OF_CITY, 3, 2), registered(id));
+    const person = await eventually(async () => {
+      const p = await people.person(id);
+      return p?.registeredAt && p.departedOn ? p : undefined;
+    });
+    expect(person).toMatchObject({
+      departedOn: '2026-11-03',
+      departureReason: 'moved-out-of-city',
+      sex: 'female',
+    });
+  });
+
   it('when a person is registered and then changes, then the projection holds the latest of each part', async () => {
     const id = randomUUID();
     await harness.publish(registered(id));

@@ -1253,6 +1253,55 @@ export declare type WarningResolved = Message<"employment.residents.v1.WarningRe
 export declare const WarningResolvedSchema: GenMessage<WarningResolved>;
 
 /**
+ * ResidentDeparted: a person died or moved out of the city, as the community recorded it. It is
+ * final for every service that follows people: no support continues past `departed_on`.
+ * key = resident id.
+ *
+ * @generated from message employment.residents.v1.ResidentDeparted
+ */
+export declare type ResidentDeparted = Message<"employment.residents.v1.ResidentDeparted"> & {
+  /**
+   * @generated from field: string resident_id = 1;
+   */
+  residentId: string;
+
+  /**
+   * @generated from field: string community_code = 2;
+   */
+  communityCode: string;
+
+  /**
+   * @generated from field: employment.residents.v1.DepartureReason reason = 3;
+   */
+  reason: DepartureReason;
+
+  /**
+   * The day it happened (not the day it was recorded).
+   *
+   * @generated from field: employment.common.v1.Date departed_on = 4;
+   */
+  departedOn?: Date | undefined;
+
+  /**
+   * The person's version after the change, as in ResidentProfileChanged.
+   *
+   * @generated from field: uint32 version = 5;
+   */
+  version: number;
+
+  /**
+   * @generated from field: string recorded_by = 6;
+   */
+  recordedBy: string;
+};
+
+/**
+ * Describes the message employment.residents.v1.ResidentDeparted.
+ * Use `create(ResidentDepartedSchema)` to create a new message.
+ */
+export declare const ResidentDepartedSchema: GenMessage<ResidentDeparted>;
+
+/**
  * A person's relation to the head of the household (与户主关系).
  *
  * @generated from enum employment.residents.v1.HouseholdRelation
@@ -1580,4 +1629,35 @@ export enum WarningLevel {
  * Describes the enum employment.residents.v1.WarningLevel.
  */
 export declare const WarningLevelSchema: GenEnum<WarningLevel>;
+
+/**
+ * Why a person left the registry's care for good.
+ *
+ * @generated from enum employment.residents.v1.DepartureReason
+ */
+export enum DepartureReason {
+  /**
+   * @generated from enum value: DEPARTURE_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Died (死亡).
+   *
+   * @generated from enum value: DEPARTURE_REASON_DIED = 1;
+   */
+  DIED = 1,
+
+  /**
+   * Moved their household registration out of the city (迁出本市).
+   *
+   * @generated from enum value: DEPARTURE_REASON_MOVED_OUT_OF_CITY = 2;
+   */
+  MOVED_OUT_OF_CITY = 2,
+}
+
+/**
+ * Describes the enum employment.residents.v1.DepartureReason.
+ */
+export declare const DepartureReasonSchema: GenEnum<DepartureReason>;
 
