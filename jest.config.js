@@ -26,6 +26,7 @@ const config = {
       testMatch: [
         '<rootDir>/packages/*/test/unit/**/*.test.ts',
         '<rootDir>/services/*/test/unit/**/*.test.ts',
+        '<rootDir>/test/scripts/**/*.test.ts',
       ],
     },
     {
