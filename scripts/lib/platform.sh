@@ -126,14 +126,19 @@ start_service() {
   echo $! >"$PIDS/$id.pid"
 }
 
+# How long a replica may take to become ready. The first start on a fresh stack creates the topics,
+# the broker's offsets topic and the indexes; on two busy cores (load average 30, other stacks
+# testing) that took jobs more than 60 s.
+SERVICE_START_TIMEOUT="${SERVICE_START_TIMEOUT:-120}"
+
 wait_service() {
   local name="$1" k="${2:-1}" id port
   id="$(replica_id "$name" "$k")"
   port="$(replica_port "$name" "$k")"
-  local deadline=$((SECONDS + 60))
+  local deadline=$((SECONDS + SERVICE_START_TIMEOUT))
   until service_ready "$port"; do
     if ! pid_alive "$PIDS/$id.pid"; then tail -20 "$LOGS/$id.log" >&2; die "$id exited during start (log: $LOGS/$id.log)"; fi
-    ((SECONDS < deadline)) || { tail -20 "$LOGS/$id.log" >&2; die "$id not ready after 60s (log: $LOGS/$id.log)"; }
+    ((SECONDS < deadline)) || { tail -20 "$LOGS/$id.log" >&2; die "$id not ready after ${SERVICE_START_TIMEOUT}s (log: $LOGS/$id.log)"; }
     sleep 0.3
   done
 }
