@@ -362,7 +362,7 @@ export function accountRound(input: {
     expectedCount += want;
     if (delta > want) {
       duplicates.counters += delta - want;
-      note('counted-twice-under', c.area);
+      note('counted-above-stored-under', c.area);
     } else if (delta < want) {
       lost.counters += want - delta;
       note('not-counted-under', c.area);

@@ -11,8 +11,9 @@ import { type RoundPlan, runFaults } from './run.ts';
 const usage = `usage: scripts/chaos [--short] [--parts LIST] [--rounds N] [--load D] [--replicas N] [options]
   --short            the short form scripts/test runs: --parts postgres,replica --load 20s
   --parts LIST       what to kill, in order, comma-separated: ${PARTS.join(', ')}, and
-                     replica (one replica of residents and one of jobs, with 2 of each running);
-                     default: all seven
+                     replica (one replica of residents and one of jobs, with 2 of each running),
+                     none (a control round: the same load and checks, nothing killed);
+                     default: every part, then replica
   --rounds N         rounds of each part (default 1)
   --load D           registration load per round (default 30s); the kill comes --kill-after in,
                      the restart --down after it, and the load goes on at least 5 s after the restart
@@ -104,15 +105,21 @@ const seconds = (name: string, text: string) => {
 
 const partsText = v.parts ?? (v.short ? 'postgres,replica' : [...PARTS, 'replica'].join(','));
 const parts = partsText.split(',').map((p) => p.trim());
-for (const p of parts)
-  if (p !== 'replica' && !(PARTS as readonly string[]).includes(p)) fail(`unknown part "${p}"\n${usage}`);
+for (const p of parts) {
+  if (p !== 'replica' && p !== 'none' && !(PARTS as readonly string[]).includes(p))
+    fail(`unknown part "${p}"\n${usage}`);
+}
 const rounds = int('rounds', v.rounds, 1, 20);
 const replicas = int('replicas', v.replicas, 1, 9);
 const plans: RoundPlan[] = [];
 // The replica rounds come last: the platform grows to two replicas once, and stays so.
 for (let r = 0; r < rounds; r++) {
   for (const p of parts.filter((p) => p !== 'replica'))
-    plans.push({ name: `kill ${p}`, kills: [{ part: p as Part }], replicas });
+    plans.push(
+      p === 'none'
+        ? { name: 'no kill (control)', kills: [], replicas }
+        : { name: `kill ${p}`, kills: [{ part: p as Part }], replicas },
+    );
 }
 for (let r = 0; r < rounds; r++) {
   if (!parts.includes('replica')) break;

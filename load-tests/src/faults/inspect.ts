@@ -241,6 +241,13 @@ export class GroupWatch {
     return members;
   }
 
+  /** One more sample, once the round has settled: the members the groups ended with. */
+  async final(): Promise<void> {
+    this.stop();
+    while (this.busy) await new Promise((resolve) => setTimeout(resolve, 50));
+    await this.sample();
+  }
+
   private async sample(): Promise<void> {
     if (this.busy) return;
     this.busy = true;

@@ -181,7 +181,16 @@ export async function runFaults(options: RunOptions, platform: Platform): Promis
   );
   log(`run ${runId}: seed ${options.seed}, ${options.clients} district clients, vacancy ${vacancyId}`);
   const city = new City({ seed: options.seed, streetsPerDistrict: 1, communitiesPerStreet: 1 });
+  // What the dead-letter topics held before the run (earlier tests on the same stack) is not ours.
   const knownDeadLetters = new Set<string>();
+  const setupKafka = kafkaClient(options.kafkaBrokers, `chaos-${runId}-setup`);
+  const earlier = await readTopics(setupKafka, DLQ_TOPICS);
+  for (const topic of DLQ_TOPICS) {
+    for (const d of deadLetters(topic, earlier.get(topic) ?? []))
+      knownDeadLetters.add(`${d.topic}@${d.position}`);
+  }
+  if (knownDeadLetters.size > 0)
+    notes.push(`${knownDeadLetters.size} dead letters were there before the run (not counted)`);
 
   for (const [i, plan] of options.plans.entries()) {
     const index = i + 1;
@@ -256,22 +265,24 @@ export async function runFaults(options: RunOptions, platform: Platform): Promis
     load.start();
     await sleep(options.killAfterSeconds * 1000);
 
+    // A round without a kill (part "none") is the control: the same load, the same checks.
+    const control = plan.kills.length === 0;
     timeline.killAt = epochNow();
     const killed: string[] = [];
     for (const kill of plan.kills) killed.push(...(await platform.kill(kill.part, kill.replicas)));
-    log(
-      `  ${((timeline.killAt - timeline.loadStartAt) / 1000).toFixed(1)}s killed ${killed.join(', ')} (SIGKILL)`,
-    );
+    const at = ((timeline.killAt - timeline.loadStartAt) / 1000).toFixed(1);
+    if (!control) log(`  ${at}s killed ${killed.join(', ')} (SIGKILL)`);
     await sleep(1_000);
-    const status = await platform.status();
+    const status = control ? { states: {} as Record<string, string> } : await platform.status();
     const statusSaidDown = killed.every((id) => status.states[id] === 'down');
-    log(`  scripts/status: ${killed.map((id) => `${id} ${status.states[id] ?? '?'}`).join(', ')}`);
+    if (!control)
+      log(`  scripts/status: ${killed.map((id) => `${id} ${status.states[id] ?? '?'}`).join(', ')}`);
 
     await sleep(timeline.killAt + options.downSeconds * 1000 - epochNow());
     timeline.restartAt = epochNow();
     const restart: RoundResult['restart'] = { ok: true, seconds: 0, restarted: [], disturbed: [] };
     try {
-      await platform.start(plan.replicas);
+      if (!control) await platform.start(plan.replicas);
     } catch (err) {
       restart.ok = false;
       restart.error = (err as Error).message.slice(0, 2000);
@@ -284,9 +295,10 @@ export async function runFaults(options: RunOptions, platform: Platform): Promis
       if (wasKilled && after[id] && after[id] !== pid) restart.restarted.push(id);
       if (!wasKilled && after[id] !== pid) restart.disturbed.push(id);
     }
-    log(
-      `  restart: scripts/start ${restart.ok ? 'done' : 'FAILED'} in ${restart.seconds.toFixed(1)} s, brought back ${restart.restarted.join(', ') || 'nothing'}${restart.disturbed.length ? `, disturbed ${restart.disturbed.join(', ')}` : ''}`,
-    );
+    if (!control)
+      log(
+        `  restart: scripts/start ${restart.ok ? 'done' : 'FAILED'} in ${restart.seconds.toFixed(1)} s, brought back ${restart.restarted.join(', ') || 'nothing'}${restart.disturbed.length ? `, disturbed ${restart.disturbed.join(', ')}` : ''}`,
+      );
 
     const loadUntil = Math.max(
       timeline.loadStartAt + options.loadSeconds * 1000,
@@ -298,7 +310,7 @@ export async function runFaults(options: RunOptions, platform: Platform): Promis
     timeline.loadEndAt = epochNow();
 
     const settle = await settlePlatform(options, platform, kafka, log);
-    groups.stop();
+    await groups.final();
 
     // What the platform holds now.
     const reader = new StoreReader(options.mongoUrl);
@@ -381,6 +393,7 @@ export async function runFaults(options: RunOptions, platform: Platform): Promis
 }
 
 function describeKills(plan: RoundPlan): string {
+  if (plan.kills.length === 0) return 'nothing (control)';
   return plan.kills
     .map((k) =>
       k.replicas ? k.replicas.map((r) => Platform.replicaId(k.part as 'residents', r)).join(', ') : k.part,
@@ -501,7 +514,7 @@ export function verdict(r: RoundResult): string[] {
     );
   if (a.duplicates.total > 0)
     f.push(
-      `doubled ${a.duplicates.total} (stored ${a.duplicates.store}, second event ${a.duplicates.events}, counted twice ${a.duplicates.counters})`,
+      `doubled ${a.duplicates.total} (stored ${a.duplicates.store}, second event ${a.duplicates.events}, counter above the stored people ${a.duplicates.counters})`,
     );
   if (a.phantoms.total > 0)
     f.push(
@@ -528,6 +541,12 @@ export function verdict(r: RoundResult): string[] {
     if (left.count > 0) f.push(`${left.count} records left in the ${db} outbox`);
   }
   if (r.deadLettered.length > 0) f.push(`${r.deadLettered.length} events dead-lettered`);
+  // Every group is back to one member per replica: the groups rebalanced after the kill.
+  const regrouped = Object.entries(r.groups).filter(([, m]) => m.last !== r.replicas);
+  if (regrouped.length > 0)
+    f.push(
+      `consumer groups not back to ${r.replicas} member(s): ${regrouped.map(([g, m]) => `${g} ${m.last ?? 'unknown'}`).join(', ')}`,
+    );
   for (const p of r.pools) {
     if (!p.equal)
       f.push(
