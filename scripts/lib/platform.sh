@@ -85,9 +85,10 @@ start_issuer() {
   wait_for 15 "token issuer" port_open "$ISSUER_PORT"
 }
 
-# service_env NAME PORT [ID]: the environment of one replica.
+# service_env NAME [PORT [ID]]: the environment of one replica (default: replica 1). The secrets
+# must exist (platform_secrets).
 service_env() {
-  local name="$1" port="$2" id="${3:-$1}"
+  local name="$1" port="${2:-${SERVICE_PORTS[$1]}}" id="${3:-$1}"
   local secrets="$STATE/secrets.env"
   [[ -s "$secrets" ]] || die "no development secrets at $secrets (platform_start makes them)"
   echo "SERVICE_NAME=$name"
