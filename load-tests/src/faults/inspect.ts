@@ -241,11 +241,18 @@ export class GroupWatch {
     return members;
   }
 
-  /** One more sample, once the round has settled: the members the groups ended with. */
+  /**
+   * The members the groups ended with, once the round has settled: sampled again (10 s at most)
+   * while a group is between two generations, so a late join is not taken for a missing member.
+   */
   async final(): Promise<void> {
     this.stop();
     while (this.busy) await new Promise((resolve) => setTimeout(resolve, 50));
-    await this.sample();
+    for (let i = 0; i < 10; i++) {
+      await this.sample();
+      if (Object.values(this.samples.at(-1)?.members ?? {}).every((n) => n !== null)) return;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
   }
 
   private async sample(): Promise<void> {
