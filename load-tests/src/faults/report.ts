@@ -79,7 +79,7 @@ function roundDetail(r: RoundResult): string[] {
       .join('; ')} |`,
     ...r.pools.map(
       (p) =>
-        `| jobs :${p.port} pool vs store | ${p.considered} vs ${p.store}: missing ${p.missing}, extra ${p.extra}${p.equal ? ' (equal)' : ''}${p.error ? `, ${p.error}` : ''} |`,
+        `| jobs :${p.port} pool vs store | ${p.considered} in the communities; the round's ${p.store} in the store: missing ${p.missing}, extra ${p.extra}${p.equal ? ' (equal)' : ''}${p.error ? `, ${p.error}` : ''} |`,
     ),
     '',
   ];
