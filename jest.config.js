@@ -26,6 +26,8 @@ const config = {
       testMatch: [
         '<rootDir>/packages/*/test/unit/**/*.test.ts',
         '<rootDir>/services/*/test/unit/**/*.test.ts',
+        '<rootDir>/test/scripts/**/*.test.ts',
+        '<rootDir>/load-tests/test/unit/**/*.test.ts',
       ],
     },
     {
@@ -34,7 +36,7 @@ const config = {
       testMatch: [
         '<rootDir>/packages/*/test/component/**/*.test.ts',
         '<rootDir>/services/*/test/component/**/*.test.ts',
-        '<rootDir>/load-tests/test/**/*.test.ts',
+        '<rootDir>/load-tests/test/*.test.ts',
       ],
     },
     {

@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseDuration } from './cli-args.ts';
 import { runLoadTest } from './harness.ts';
 import { writeReport } from './report.ts';
 import { platformProcessGroups } from './resources.ts';
@@ -33,14 +34,6 @@ const usage = `usage: scripts/load [--duration 60s] [--smoke] [--scenario NAME|F
 function fail(message: string): never {
   process.stderr.write(`error: ${message}\n`);
   process.exit(2);
-}
-
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new RangeError(`cannot read the duration "${text}" (e.g. 30s, 2m, 90)`);
-  const value = Number(match[1]);
-  const unit = match[2] ?? 's';
-  return value * ({ ms: 0.001, s: 1, m: 60, h: 3600 } as const)[unit as 'ms' | 's' | 'm' | 'h'];
 }
 
 let args: ReturnType<typeof parse>;

@@ -4,6 +4,8 @@ export interface HttpResult {
   /** 0 when no response came (timeout or connection error; see `error`). */
   status: number;
   body: string;
+  /** The response's headers (none when no response came). */
+  headers?: http.IncomingHttpHeaders;
   error?: 'timeout' | 'connection';
   /** Epoch milliseconds (sub-millisecond precision) when the whole response had been read. */
   receivedAt: number;
@@ -32,9 +34,16 @@ export class HttpClient {
     this.timeoutMs = options.timeoutMs;
   }
 
-  request(method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<HttpResult> {
+  request(
+    method: 'GET' | 'POST',
+    path: string,
+    token: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<HttpResult> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string | number> = {
+      ...extraHeaders,
       authorization: `Bearer ${token}`,
       accept: 'application/json',
     };
@@ -68,7 +77,11 @@ export class HttpClient {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () =>
-            finish({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+            finish({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+              headers: res.headers,
+            }),
           );
           res.on('error', () => finish({ status: 0, body: '', error: 'connection' }));
         },

@@ -104,8 +104,17 @@ pg() { if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 
 pg_ready() { pg "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; }
 
+# The postmaster named in the data folder's lock file runs (perhaps still starting or recovering).
+postmaster_alive() { [[ -f "$PG_DATA/postmaster.pid" ]] && kill -0 "$(head -1 "$PG_DATA/postmaster.pid")" 2>/dev/null; }
+
+# Each start_<part> below starts its part only when no process of it is alive; a live one that is
+# still starting (or recovering after a crash) is waited for, never started a second time.
 start_postgres() {
   if pg_ready; then return; fi
+  if postmaster_alive; then
+    wait_for 60 "PostgreSQL" pg_ready
+    return
+  fi
   if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
     log "initialising PostgreSQL data in $PG_DATA"
     mkdir -p "$PG_DATA"
@@ -120,6 +129,7 @@ start_postgres() {
   # Test data is thrown away after every run: durability costs only time there.
   [[ "$INFRA_PROFILE" == test ]] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   local pglog="$PG_DATA/../postgres.log"
+  log "starting PostgreSQL on port $PG_PORT"
   pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -o "$opts" -l "$pglog" -w -t 30 start >/dev/null \
     || { tail -20 "$pglog" >&2; die "PostgreSQL did not start"; }
   ln -sf "$pglog" "$LOGS/postgres.log"
@@ -147,7 +157,11 @@ stop_postgres() {
 
 # ---------------------------------------------------------------- ferretdb
 start_ferretdb() {
-  if pid_alive "$PIDS/ferretdb.pid" && port_open "$FERRETDB_PORT"; then return; fi
+  if pid_alive "$PIDS/ferretdb.pid"; then
+    wait_for 30 "FerretDB" port_open "$FERRETDB_PORT"
+    return
+  fi
+  log "starting FerretDB on port $FERRETDB_PORT"
   # FERRETDB_PPROF_LISTEN=127.0.0.1:6060 serves its Go profiles (go tool pprof http://.../debug/pprof/profile).
   nohup "$(ferretdb_bin)" -listen "127.0.0.1:$FERRETDB_PORT" ${FERRETDB_PPROF_LISTEN:+-pprof-listen "$FERRETDB_PPROF_LISTEN"} \
     -postgresql-url "postgres://postgres@127.0.0.1:$PG_PORT/ferretdb?pool_max_conns=$FERRETDB_PG_POOL" \
@@ -192,7 +206,12 @@ PROPS
 kafka_ready() { grep -q "Kafka Server started" "$LOGS/kafka/server.log" 2>/dev/null && port_open "$KAFKA_PORT"; }
 
 start_kafka() {
-  if pid_alive "$PIDS/kafka.pid" && port_open "$KAFKA_PORT"; then return; fi
+  if pid_alive "$PIDS/kafka.pid"; then
+    # A broker that has run for long may have rolled the log that kafka_ready reads.
+    port_open "$KAFKA_PORT" || wait_for 60 "Kafka" kafka_ready
+    return
+  fi
+  log "starting Kafka on port $KAFKA_PORT"
   local props; props="$(kafka_config)"
   if [[ ! -f "$STATE/kafka/data/meta.properties" ]]; then
     kafka_java kafka.tools.StorageTool format -t "$(kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null)" -c "$props" \
@@ -207,7 +226,11 @@ stop_kafka() { stop_pid "$PIDS/kafka.pid" Kafka; }
 
 # ---------------------------------------------------------------- redis
 start_redis() {
-  if pid_alive "$PIDS/redis.pid" && port_open "$REDIS_PORT"; then return; fi
+  if pid_alive "$PIDS/redis.pid"; then
+    wait_for 10 "Redis" port_open "$REDIS_PORT"
+    return
+  fi
+  log "starting Redis on port $REDIS_PORT"
   mkdir -p "$STATE/redis"
   local persist=(--appendonly yes)
   [[ "$INFRA_PROFILE" == test ]] && persist=(--save '' --appendonly no)
@@ -250,12 +273,30 @@ infra_wipe() {
   rm -rf "$STATE" "$PG_DATA"
 }
 
+# infra_status: one line per part: up, starting (a live process not answering yet) or down (no
+# live process; "its process is gone" when one was started and has died). Returns how many are
+# not up.
 infra_status() {
-  local s
-  for name in redis:$REDIS_PORT ferretdb:$FERRETDB_PORT kafka:$KAFKA_PORT; do
-    if port_open "${name#*:}"; then s=up; else s=down; fi
-    printf '  %-10s %-5s 127.0.0.1:%s\n' "${name%%:*}" "$s" "${name#*:}"
+  local s name port note bad=0
+  for name in redis:$REDIS_PORT ferretdb:$FERRETDB_PORT kafka:$KAFKA_PORT postgres:$PG_PORT; do
+    port="${name#*:}"
+    name="${name%%:*}"
+    note=""
+    if [[ "$name" == postgres ]]; then
+      if pg_ready; then s=up; elif postmaster_alive; then s=starting; else s=down; fi
+      if [[ "$s" == down && -f "$PG_DATA/postmaster.pid" ]]; then note="  (its process is gone: scripts/start brings it back)"; fi
+    else
+      if pid_alive "$PIDS/$name.pid"; then
+        if port_open "$port"; then s=up; else s=starting; fi
+      elif port_open "$port"; then
+        s=up # started some other way (no pid file of this stack)
+      else
+        s=down
+        if [[ -f "$PIDS/$name.pid" ]]; then note="  (its process is gone: scripts/start brings it back)"; fi
+      fi
+    fi
+    if [[ "$s" != up ]]; then bad=$((bad + 1)); fi
+    printf '  %-12s %-10s 127.0.0.1:%s%s\n' "$name" "$s" "$port" "$note"
   done
-  if pg_ready; then s=up; else s=down; fi
-  printf '  %-10s %-5s 127.0.0.1:%s\n' postgres "$s" "$PG_PORT"
+  return "$bad"
 }

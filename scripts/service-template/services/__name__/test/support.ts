@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EmploymentStatus, ResidentRegisteredSchema, Sex, WorkCapacity } from '@employment/contracts';
 import { loadConfig } from '@employment/core';
 import type { StartOptions } from '@employment/kit';
-import { buildEvent, deadLetterTopic, type OutboxEvent } from '@employment/messaging';
+import { type OutboxEvent, buildEvent, deadLetterTopic } from '@employment/messaging';
 import {
   dropDatabase,
   type RunningService,

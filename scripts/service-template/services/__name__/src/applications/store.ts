@@ -1,5 +1,5 @@
-import { type Actor, areaFilter, type Page, type Principal, toPage } from '@employment/core';
-import { auditEntry, auditInsert, type Mutation } from '@employment/messaging';
+import { type Actor, type Page, type Principal, areaFilter, toPage } from '@employment/core';
+import { type Mutation, auditEntry, auditInsert } from '@employment/messaging';
 import { type Connection, Schema } from 'mongoose';
 import type { ApplicationRecord } from './rules.ts';
 
