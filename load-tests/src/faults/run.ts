@@ -162,7 +162,7 @@ export async function runFaults(options: RunOptions, platform: Platform): Promis
     clientId: `chaos-${runId}-city`,
     roles: ['areas:write', 'residents:read', 'jobs:read', 'jobs:write'],
     areas: ['4201'],
-    ttlSeconds: 6 * 3600,
+    ttlSeconds: 3600,
   });
   const residentsUrl = () => `http://127.0.0.1:${platform.ports('residents')[0]}`;
   // Round r registers into street r of each district (4 communities each): the rounds' people,
@@ -215,7 +215,7 @@ export async function runFaults(options: RunOptions, platform: Platform): Promis
             clientId,
             roles: ['residents:read', 'residents:write'],
             areas: [district.code],
-            ttlSeconds: 6 * 3600,
+            ttlSeconds: 3600,
           }),
         };
       }),
@@ -224,7 +224,7 @@ export async function runFaults(options: RunOptions, platform: Platform): Promis
       clientId: `chaos-${runId}-r${index}-reader`,
       roles: ['residents:read', 'jobs:read'],
       areas: streets,
-      ttlSeconds: 6 * 3600,
+      ttlSeconds: 3600,
     });
     log(`round ${index} (${plan.name}): ${plan.replicas} replica(s), kill ${describeKills(plan)}`);
     const kafka = kafkaClient(options.kafkaBrokers, `chaos-${runId}-r${index}`);

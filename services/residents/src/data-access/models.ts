@@ -68,7 +68,9 @@ export type { AuditEntry };
 
 /** Counters per community, kept from the registry's own events. */
 export interface CommunityStatsDocument {
+  /** `<community>/<partition>`: one document per community and partition of the topic. */
   _id: string;
+  communityCode?: string;
   registered: number;
   byStatus: Partial<Record<EmploymentStatus, number>>;
   households?: number;

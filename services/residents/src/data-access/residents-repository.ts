@@ -200,15 +200,26 @@ export class ResidentsRepository {
     return page(this.audit, { ...scope, subjectId }, after, limit);
   }
 
-  communityStats(communityCode: string): Promise<CommunityStatsDocument | null> {
-    return ResidentsRepository.byId(this.stats, communityCode);
+  /** A community's counters: its partitions' documents added up; null when none counted yet. */
+  async communityStats(communityCode: string): Promise<CommunityStatsDocument | null> {
+    return (await this.statsUnder(communityCode))[0] ?? null;
   }
 
-  /** The counters of every community under an area (a prefix range over a small collection). */
-  statsUnder(areaCode: string): Promise<CommunityStatsDocument[]> {
-    return this.stats.find({ _id: { $gte: areaCode, $lt: `${areaCode}\uffff` } }).toArray() as Promise<
-      CommunityStatsDocument[]
-    >;
+  /**
+   * The counters of every community under an area, one document per community (a prefix range over
+   * a small collection; a community's documents, one per partition, are added up).
+   */
+  async statsUnder(areaCode: string): Promise<CommunityStatsDocument[]> {
+    const rows = (await this.stats
+      .find({ _id: { $gte: areaCode, $lt: `${areaCode}\uffff` } })
+      .toArray()) as CommunityStatsDocument[];
+    const byCommunity = new Map<string, CommunityStatsDocument>();
+    for (const row of rows) {
+      const community = row.communityCode ?? row._id.split('/')[0]!;
+      const held = byCommunity.get(community);
+      byCommunity.set(community, held ? addCounters(held, row) : { ...row, _id: community });
+    }
+    return [...byCommunity.values()].sort((a, b) => a._id.localeCompare(b._id));
   }
 
   /**
@@ -237,4 +248,25 @@ export class ResidentsRepository {
     }
     throw new Error(`no free number found after ${prefix}${seq}`);
   }
+}
+
+/** Two counter documents of one community added up: numbers summed, maps by key, the later update. */
+function addCounters(a: CommunityStatsDocument, b: CommunityStatsDocument): CommunityStatsDocument {
+  const add = (x: unknown, y: unknown): unknown => {
+    if (typeof x === 'number' || typeof y === 'number') return (Number(x) || 0) + (Number(y) || 0);
+    if (x && y && typeof x === 'object' && typeof y === 'object') {
+      const out: Record<string, unknown> = { ...(x as Record<string, unknown>) };
+      for (const [k, v] of Object.entries(y)) out[k] = add(out[k], v);
+      return out;
+    }
+    return x ?? y;
+  };
+  const { _id, updatedAt, applied: _a, communityCode, ...left } = a;
+  const { _id: _b, updatedAt: bAt, applied: _c, communityCode: _d, ...right } = b;
+  return {
+    ...(add(left, right) as Omit<CommunityStatsDocument, '_id' | 'updatedAt'>),
+    _id,
+    ...(communityCode ? { communityCode } : {}),
+    updatedAt: new Date(Math.max(new Date(updatedAt).getTime(), new Date(bAt).getTime())),
+  };
 }

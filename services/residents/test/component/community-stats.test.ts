@@ -3,6 +3,7 @@ import { createLogger } from '@employment/core';
 import { buildEvent, decodeEnvelope, type EventContext } from '@employment/messaging';
 import mongoose, { type Connection } from 'mongoose';
 import type { ResidentsConfig } from '../../src/config.ts';
+import { ResidentsRepository } from '../../src/data-access/residents-repository.ts';
 import { communityStatsConsumer } from '../../src/entry-points/messaging/community-stats.ts';
 import { dropDatabase, newCommunity, residentsTestConfig, TestAuth } from '../support.ts';
 
@@ -40,7 +41,7 @@ describe('community counters', () => {
     return { envelope: decodeEnvelope(event.value), topic, partition, offset: String(offset), logger };
   };
   const counted = async (community: string) =>
-    (await store.collection('community_stats').findOne({ _id: community } as never))?.registered;
+    (await new ResidentsRepository(store).communityStats(community))?.registered;
 
   it('when events at offsets already counted are handled again, one by one or as a run, then nothing is counted twice', async () => {
     const definition = communityStatsConsumer(store, { topic, groupId: 'stats-test' });

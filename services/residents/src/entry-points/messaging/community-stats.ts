@@ -45,7 +45,8 @@ const isCommunity = (code: string) => /^\d{12}$/.test(code);
  * aggregations over the whole registry (which the store would answer by scanning it): people by
  * employment status, households, zero-employment and double-unemployed households, surveys and
  * surveyed households per year, certificates, help delivered, open warnings. The idempotent
- * consumer makes a redelivered event count once.
+ * consumer makes a redelivered event count once. The counters of a community are kept per
+ * partition of the topic (see bumpRange) and added up when read.
  */
 export function communityStatsConsumer(
   store: Connection,
@@ -69,9 +70,16 @@ export function communityStatsConsumer(
   ) => {
     const mark = `applied.${ctx.topic.replace(/\./g, '_')}:${ctx.partition}`;
     try {
+      // One counter document per community and partition: only the consumer that owns the
+      // partition writes it, one update at a time, so no two writers ever update one document at
+      // once (FerretDB v1 applies an update as a read then a write: two concurrent $inc of one
+      // document lose one). Readers add the partitions' documents up.
       await stats.updateOne(
-        { _id: community, $or: [{ [mark]: { $exists: false } }, { [mark]: { $lt: first } }] },
-        { $inc: inc, $set: { updatedAt: at, [mark]: last } },
+        {
+          _id: `${community}/${ctx.partition}`,
+          $or: [{ [mark]: { $exists: false } }, { [mark]: { $lt: first } }],
+        },
+        { $inc: inc, $set: { communityCode: community, updatedAt: at, [mark]: last } },
         { upsert: true },
       );
     } catch (err) {
