@@ -158,24 +158,26 @@ export async function runFaults(options: RunOptions, platform: Platform): Promis
   }
 
   const issuer = await LocalIssuer.create({ keyFile: options.keyFile });
-  const cityToken = await issuer.token({
-    clientId: `chaos-${runId}-city`,
-    roles: ['areas:write', 'residents:read', 'jobs:read', 'jobs:write'],
-    areas: ['4201'],
-    ttlSeconds: 3600,
-  });
+  // Minted for each use: a long run outlasts a token's hour (the services refuse longer ones).
+  const cityToken = () =>
+    issuer.token({
+      clientId: `chaos-${runId}-city`,
+      roles: ['areas:write', 'residents:read', 'jobs:read', 'jobs:write'],
+      areas: ['4201'],
+      ttlSeconds: 3600,
+    });
   const residentsUrl = () => `http://127.0.0.1:${platform.ports('residents')[0]}`;
   // Round r registers into street r of each district (4 communities each): the rounds' people,
   // counters and candidates never mix.
   await seedAreas(
     residentsUrl(),
-    cityToken,
+    await cityToken(),
     districts.map((d) => d.code),
     options.plans.length,
   );
   const vacancyId = await postVacancy(
     `http://127.0.0.1:${platform.ports('jobs')[0]}`,
-    cityToken,
+    await cityToken(),
     `${districts[0]!.code}001001`,
     runId,
   );
@@ -232,7 +234,7 @@ export async function runFaults(options: RunOptions, platform: Platform): Promis
     // used, the groups may still be reading their events (which name the same community codes).
     const before0 = await settlePlatform(options, platform, kafka, log);
     if (!before0.settled) notes.push(`round ${index} began before the platform had caught up`);
-    const countersBefore = await registeredUnder(residentsUrl(), cityToken, streets);
+    const countersBefore = await registeredUnder(residentsUrl(), await cityToken(), streets);
 
     const groups = new GroupWatch(kafka, ALL_GROUPS);
     groups.start();
@@ -336,7 +338,7 @@ export async function runFaults(options: RunOptions, platform: Platform): Promis
         notes.push(
           `round ${index}: ${inCommunities.size - candidateIds.size} candidates of other users of the stack in its communities (left out)`,
         );
-      const countersAfter = await registeredUnder(residentsUrl(), cityToken, streets);
+      const countersAfter = await registeredUnder(residentsUrl(), await cityToken(), streets);
       const account = accountRound({
         sent: load.people(),
         stored,
